@@ -1,0 +1,99 @@
+"""POST /v1/chat/completions: the OpenAI surface, JSON and SSE."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import orjson
+
+from pointsman.api.http import SSE_HEADERS, DisconnectWatch, send_json
+from pointsman.api.request import Request, answer_headers, ledgered_call
+from pointsman.api.validate import check_chat, require_model
+from pointsman.catalog.price import format_usd
+from pointsman.engine import AnswerMeta, Call
+from pointsman.errors import PointsmanError
+from pointsman.providers.base import Json
+from pointsman.usage import Usage
+
+if TYPE_CHECKING:
+    from pointsman.api.app import Gateway
+
+
+def usage_json(usage: Usage) -> Json:
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
+        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+    }
+
+
+class OpenAIStreamSink:
+    """Renders canonical chunks as OpenAI SSE; the cost goes out as a trailing SSE comment."""
+
+    def __init__(self, request: Request, watch: DisconnectWatch, include_usage: bool) -> None:
+        self._send = request.send
+        self._watch = watch
+        self._include_usage = include_usage
+        self._usage_sent = False
+        self._last: Json = {}
+        self.started = False
+
+    async def start(self, meta: AnswerMeta) -> None:
+        self.started = True
+        headers = [*SSE_HEADERS, *answer_headers(meta, with_cost=False)]
+        await self._send({"type": "http.response.start", "status": 200, "headers": headers})
+
+    async def chunk(self, data: Json, raw: bytes | None) -> None:
+        self._last = data
+        if data.get("usage") and not data.get("choices"):
+            if not self._include_usage:
+                return  # we asked the upstream for usage; the client did not
+            self._usage_sent = True
+        payload = raw if raw is not None else orjson.dumps(data)
+        await self._send({"type": "http.response.body", "body": b"data: " + payload + b"\n\n", "more_body": True})
+
+    async def finish(self, usage: Usage, cost: Decimal | None) -> None:
+        self._watch.stop()
+        tail = b""
+        if self._include_usage and not self._usage_sent:
+            # the upstream sent none: give the client what we counted, as OpenAI would have
+            last = self._last
+            chunk = {"id": last.get("id", ""), "object": "chat.completion.chunk", "created": last.get("created", 0),
+                     "model": last.get("model", ""), "choices": [], "usage": usage_json(usage)}  # fmt: skip
+            tail += b"data: " + orjson.dumps(chunk) + b"\n\n"
+        cost_text = b"unknown" if cost is None else format_usd(cost).encode()
+        tail += b": x-pointsman-cost-usd " + cost_text + b"\n\ndata: [DONE]\n\n"
+        await self._send({"type": "http.response.body", "body": tail, "more_body": False})
+
+    async def fail(self, error: PointsmanError) -> None:
+        # headers are gone: an `error` event is how OpenAI streams report failure (its SDKs raise on it)
+        self._watch.stop()
+        body = b"data: " + orjson.dumps(error.to_openai()) + b"\n\n"
+        await self._send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def chat_completions(gateway: Gateway, request: Request) -> None:
+    key_id = gateway.auth.key_id(request.scope)
+    async with ledgered_call(request, "chat", key_id, gateway.max_body, gateway.ledger) as call:
+        require_model(call.body)
+        check_chat(call.body)
+        watch = DisconnectWatch(request.receive)  # only now: the body has been read
+        try:
+            if call.stream:
+                await _stream(gateway, request, call, watch)
+            else:
+                answer = await gateway.engine.complete(call)
+                body = answer.completion.raw or orjson.dumps(answer.completion.data)
+                watch.stop()
+                await send_json(request.send, 200, body, answer_headers(answer.meta, answer.cost))
+        finally:
+            watch.stop()
+
+
+async def _stream(gateway: Gateway, request: Request, call: Call, watch: DisconnectWatch) -> None:
+    options = call.body.get("stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    await gateway.engine.stream(call, OpenAIStreamSink(request, watch, include_usage))

@@ -1,0 +1,82 @@
+"""The gateway's own routes: model list, health, readiness, admin spend."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote
+
+import orjson
+
+from pointsman.api.http import send_json
+from pointsman.api.request import Request
+from pointsman.catalog.model import CatalogModel
+from pointsman.catalog.price import format_usd
+from pointsman.errors import InvalidRequest
+from pointsman.ledger.spend import GROUPINGS, summarize
+from pointsman.ledger.sqlite import read_rows
+from pointsman.providers.base import Json
+
+if TYPE_CHECKING:
+    from pointsman.api.app import Gateway
+
+
+def _model_json(name: str, model: CatalogModel) -> Json:
+    entry: Json = {"id": name, "object": "model", "created": 0, "owned_by": model.provider}
+    if model.price is not None:
+        entry["pricing"] = {
+            "input_per_million": format_usd(model.price.input),
+            "output_per_million": format_usd(model.price.output),
+        }
+    if model.context_window:
+        entry["context_window"] = model.context_window
+    return entry
+
+
+async def list_models(gateway: Gateway, request: Request) -> None:
+    gateway.auth.key_id(request.scope)
+    catalog = gateway.catalog
+    data = [_model_json(name, m) for name, m in catalog.models.items()]
+    data += [_model_json(alias, catalog.models[target]) for alias, target in catalog.aliases.items()]
+    body = orjson.dumps({"object": "list", "data": data})
+    await send_json(request.send, 200, body, [request.id_header])
+
+
+async def get_model(gateway: Gateway, request: Request) -> None:
+    gateway.auth.key_id(request.scope)
+    name = unquote(request.scope["path"][len("/v1/models/") :])
+    model = gateway.catalog.resolve(name)
+    await send_json(request.send, 200, orjson.dumps(_model_json(name, model)), [request.id_header])
+
+
+async def healthz(gateway: Gateway, request: Request) -> None:
+    await send_json(request.send, 200, b'{"status":"ok"}', [request.id_header])
+
+
+async def readyz(gateway: Gateway, request: Request) -> None:
+    ready = gateway.ready
+    body = orjson.dumps({"status": "ready" if ready else "starting", "ledger": gateway.ledger.healthy})
+    await send_json(request.send, 200 if ready else 503, body, [request.id_header])
+
+
+async def admin_spend(gateway: Gateway, request: Request) -> None:
+    gateway.auth.admin(request.scope)
+    query = parse_qs(request.scope.get("query_string", b"").decode())
+    by = query.get("by", ["model"])[0]
+    if by not in GROUPINGS:
+        raise InvalidRequest(f"'by' must be one of {', '.join(GROUPINGS)}", param="by")
+    days = query.get("days", [""])[0]
+    since = time.time() - float(days) * 86400 if days.replace(".", "", 1).isdigit() else None
+    path = gateway.config.ledger.path
+    lines = await asyncio.to_thread(lambda: summarize(read_rows(path, since), by))
+    data = [
+        {
+            "group": line.group, "requests": line.requests, "errors": line.errors,
+            "prompt_tokens": line.prompt_tokens, "completion_tokens": line.completion_tokens,
+            "cached_tokens": line.cached_tokens, "cost_usd": format_usd(line.cost_usd),
+            "unpriced": line.unpriced, "estimated": line.estimated,
+        }  # fmt: skip
+        for line in lines
+    ]
+    await send_json(request.send, 200, orjson.dumps({"by": by, "data": data}), [request.id_header])

@@ -1,0 +1,164 @@
+"""Read a config file once into frozen objects; fail loudly, naming the file, line and key.
+
+This is the only module that reads the environment (for `${VAR}` references and presets' keys).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path as FilePath
+from typing import Any
+
+import msgspec
+
+from pointsman.catalog.catalog import build_catalog, price_lists
+from pointsman.config.schema import (
+    CAPABILITIES,
+    CatalogConfig,
+    Config,
+    LedgerConfig,
+    ModelConfig,
+    ProviderConfig,
+    ServerConfig,
+)
+from pointsman.config.yamlsource import Path, YamlDocument, substitute_env
+from pointsman.errors import ConfigError
+from pointsman.providers.registry import PRESETS, WIRE_TYPES
+
+_SECTIONS: dict[str, Any] = {"server": ServerConfig, "ledger": LedgerConfig, "catalog": CatalogConfig}
+_MAPS: dict[str, Any] = {"providers": ProviderConfig, "models": ModelConfig}
+_TOP = [*_SECTIONS, *_MAPS, "aliases"]
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
+_UNKNOWN = re.compile(r"unknown field `([^`]+)`")
+
+
+def _known_fields() -> list[str]:
+    names: set[str] = set()
+    for struct in (*_SECTIONS.values(), *_MAPS.values()):
+        names.update(struct.__struct_fields__)
+    return sorted(names | {"connect", "read", "id", "key"})
+
+
+def _convert(doc: YamlDocument, value: Any, kind: Any, path: Path) -> Any:
+    try:
+        return msgspec.convert(value if value is not None else {}, kind)
+    except msgspec.ValidationError as exc:
+        match = _AT.match(str(exc))
+        assert match is not None
+        message, sub = match.group("msg"), match.group("path") or ""
+        full: list[str | int] = list(path)
+        for name, index in _PART.findall(sub):
+            full.append(name if name else int(index))
+        unknown = _UNKNOWN.search(message)
+        if unknown:
+            full.append(unknown.group(1))
+            close = difflib.get_close_matches(unknown.group(1), _known_fields(), n=1, cutoff=0.6)
+            message = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
+        raise doc.fail(tuple(full), message) from None
+
+
+def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[str, str]) -> ProviderConfig:
+    path: Path = ("providers", name)
+    preset_name = cfg.preset or (name if name in PRESETS else "")
+    if preset_name and preset_name not in PRESETS:
+        raise doc.fail((*path, "preset"), f"unknown preset '{preset_name}'; known: {', '.join(sorted(PRESETS))}")
+    preset = PRESETS.get(preset_name)
+    wire = cfg.type or (preset.type if preset else "")
+    if not wire:
+        raise doc.fail(path, f"missing `type` (one of: {', '.join(WIRE_TYPES)}) or a known `preset`")
+    if wire not in WIRE_TYPES:
+        raise doc.fail((*path, "type"), f"unknown wire type '{wire}'; supported: {', '.join(WIRE_TYPES)}")
+    base_url = cfg.base_url or (preset.base_url if preset else "")
+    if not base_url.startswith(("http://", "https://")):
+        problem = "missing base_url" if not base_url else f"base_url must start with http:// or https://, got {base_url!r}"
+        raise doc.fail((*path, "base_url"), problem)
+    api_key = cfg.api_key or (env.get(preset.key_env, "") if preset and preset.key_env else "")
+    return msgspec.structs.replace(
+        cfg,
+        type=wire,
+        preset=preset_name,
+        base_url=base_url,
+        api_key=api_key,
+        auth_header=cfg.auth_header or (preset.auth_header if preset else "authorization"),
+        stream_usage=cfg.stream_usage if cfg.stream_usage is not None else (preset.stream_usage if preset else True),
+    )
+
+
+def _check_model(doc: YamlDocument, name: str, model: ModelConfig, providers: Mapping[str, Any]) -> None:
+    path: Path = ("models", name)
+    if model.provider not in providers:
+        known = ", ".join(providers) or "none configured"
+        raise doc.fail((*path, "provider"), f"unknown provider '{model.provider}' (providers: {known})")
+    if model.capabilities is not None:
+        unknown = sorted(model.capabilities - CAPABILITIES)
+        if unknown:
+            raise doc.fail(
+                (*path, "capabilities"),
+                f"unknown capability {', '.join(unknown)}; known: {', '.join(sorted(CAPABILITIES))}",
+            )
+    for field in ("input", "cached_input", "cache_write", "output"):
+        value = getattr(model, field)
+        if value is not None and value < 0:
+            raise doc.fail((*path, field), "a price cannot be negative")
+
+
+def _check_server(doc: YamlDocument, server: ServerConfig) -> None:
+    if not 0 <= server.port <= 65535:
+        raise doc.fail(("server", "port"), f"port must be 0..65535, got {server.port}")
+    seen: set[str] = set()
+    for i, key in enumerate(server.keys):
+        if not key.key:
+            raise doc.fail(("server", "keys", i, "key"), "a gateway key cannot be empty")
+        if key.id in seen:
+            raise doc.fail(("server", "keys", i, "id"), f"duplicate key id '{key.id}'")
+        seen.add(key.id)
+
+
+def parse_config(text: str, source: str, env: Mapping[str, str]) -> Config:
+    doc = YamlDocument(text, source)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise doc.fail((), "the top level must be a mapping of sections (server, providers, models, ...)")
+    data = substitute_env(data, doc, env)
+    for key in data:
+        if key not in _TOP:
+            close = difflib.get_close_matches(str(key), _TOP, n=1, cutoff=0.5)
+            hint = f" (did you mean '{close[0]}'?)" if close else f"; sections are: {', '.join(_TOP)}"
+            raise doc.fail((key,), f"unknown section{hint}")
+    sections = {name: _convert(doc, data.get(name), kind, (name,)) for name, kind in _SECTIONS.items()}
+    maps: dict[str, dict[str, Any]] = {}
+    for name, kind in _MAPS.items():
+        raw = data.get(name) or {}
+        if not isinstance(raw, dict):
+            raise doc.fail((name,), f"`{name}` must be a mapping of name → settings")
+        maps[name] = {str(k): _convert(doc, v, kind, (name, str(k))) for k, v in raw.items()}
+    aliases = _convert(doc, data.get("aliases"), dict[str, str], ("aliases",))
+    providers = {name: _provider(doc, name, cfg, env) for name, cfg in maps["providers"].items()}
+    for name, model in maps["models"].items():
+        _check_model(doc, name, model, providers)
+    _check_server(doc, sections["server"])
+    config = Config(providers=providers, models=maps["models"], aliases=aliases, source=source, **sections)
+    build_catalog(config, vendors(config), price_lists(config), doc.fail)
+    return config
+
+
+def vendors(config: Config) -> dict[str, str]:
+    """Configured provider → the vendor whose built-in prices apply to it."""
+    return {name: cfg.preset for name, cfg in config.providers.items()}
+
+
+def load_config(path: str, env: Mapping[str, str] | None = None) -> Config:
+    try:
+        text = FilePath(path).read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    return parse_config(text, path, os.environ if env is None else env)
+
+
+def default_config(env: Mapping[str, str] | None = None) -> Config:
+    """No file: nothing but defaults (the demo builds its own)."""
+    return parse_config("{}", "<defaults>", os.environ if env is None else env)

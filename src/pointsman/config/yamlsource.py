@@ -1,0 +1,99 @@
+"""Read YAML so that errors can point at a line, money stays exact and secrets come from the environment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+
+from pointsman.errors import ConfigError
+
+Path = tuple[str | int, ...]
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """A YAML float becomes a Decimal of its written digits: 0.15 stays 0.15, not 0.1499999."""
+
+
+def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return loader.construct_yaml_float(node)
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
+
+
+class YamlDocument:
+    """A parsed YAML file plus the line of every key, for messages like `file:12: models.x.input`."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.source = source
+        try:
+            node = yaml.compose(text, Loader=_ExactLoader)
+            self.data: Any = yaml.load(text, Loader=_ExactLoader) if node is not None else {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{source}:{mark.line + 1}" if mark is not None else source
+            raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        self.lines: dict[Path, int] = {}
+        if node is not None:
+            self._index(node, ())
+
+    def _index(self, node: yaml.Node, path: Path) -> None:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                self._index(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._index(item, (*path, i))
+
+    def where(self, path: Path) -> str:
+        """`file:line: a.b[2].c` for the deepest part of `path` that the file names."""
+        probe = path
+        while probe and probe not in self.lines:
+            probe = probe[:-1]
+        line = self.lines.get(probe)
+        head = f"{self.source}:{line}" if line else self.source
+        return f"{head}: {format_path(path)}" if path else head
+
+    def fail(self, path: Path, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where(path)}: {problem}")
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def substitute_env(value: Any, doc: YamlDocument, env: Mapping[str, str], path: Path = ()) -> Any:
+    """Replace `${VAR}` and `${VAR:-default}` in strings; an unset VAR without default is an error."""
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+
+        def repl(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            raise doc.fail(path, f"environment variable {name} is not set (write ${{{name}:-}} to allow empty)")
+
+        return _ENV_REF.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: substitute_env(v, doc, env, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env(v, doc, env, (*path, i)) for i, v in enumerate(value)]
+    return value

@@ -1,0 +1,230 @@
+"""Run a route plan: pick the attempt, translate, call the provider, price the answer, fill the ledger row.
+
+The engine knows no wire format and no inbound surface: providers translate, the API layer renders,
+and a `ChunkSink` receives streamed chunks in canonical form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pointsman.catalog.model import CatalogModel
+from pointsman.errors import PointsmanError, UpstreamError, UpstreamProtocolError
+from pointsman.ledger.row import LedgerRow
+from pointsman.providers.base import Completion, Json, Provider
+from pointsman.routing.plan import Attempt, Router, RouteRequest
+from pointsman.tokens import TokenCounter
+from pointsman.upstream.client import UpstreamClient
+from pointsman.usage import Usage
+
+CLIENT_CLOSED = 499
+"""Status recorded when the client went away before the answer was complete (nginx's convention)."""
+
+
+@dataclass(slots=True)
+class Call:
+    """One inbound request on its way through the gateway, and the ledger row it will leave."""
+
+    id: str
+    body: Json
+    row: LedgerRow
+    started: float
+    """perf_counter() when the request arrived."""
+    stream: bool = False
+
+    @property
+    def requested_model(self) -> str:
+        return self.row.requested_model
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerMeta:
+    model: CatalogModel
+    route: str
+    request_id: str
+
+
+@dataclass(slots=True)
+class Answer:
+    meta: AnswerMeta
+    completion: Completion
+    usage: Usage
+    cost: Decimal | None
+
+
+class ChunkSink(Protocol):
+    """Where streamed chunks go; the inbound surface renders them in its own wire format."""
+
+    @property
+    def started(self) -> bool: ...
+
+    async def start(self, meta: AnswerMeta) -> None: ...
+
+    async def chunk(self, data: Json, raw: bytes | None) -> None: ...
+
+    async def finish(self, usage: Usage, cost: Decimal | None) -> None: ...
+
+    async def fail(self, error: PointsmanError) -> None: ...
+
+
+@dataclass(slots=True)
+class _Timing:
+    clock: Callable[[], float]
+    started: float
+    first_token: float | None = field(default=None)
+
+    def elapsed_ms(self, until: float | None = None) -> float:
+        return round(((until if until is not None else self.clock()) - self.started) * 1000, 3)
+
+
+class Engine:
+    def __init__(
+        self,
+        router: Router,
+        providers: dict[str, Provider],
+        upstream: Callable[[], UpstreamClient],
+        tokens: TokenCounter,
+        perf: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._router = router
+        self._providers = providers
+        self._upstream = upstream
+        self._tokens = tokens
+        self._perf = perf
+
+    def _plan(self, call: Call) -> tuple[Attempt, Provider]:
+        plan = self._router.decide(RouteRequest(call.requested_model, call.body, call.row.key_id))
+        attempt = plan.primary
+        model = attempt.model
+        row = call.row
+        row.model, row.provider, row.upstream_model, row.route = model.name, model.provider, model.upstream, attempt.reason
+        return attempt, self._providers[model.provider]
+
+    def _settle(self, call: Call, model: CatalogModel, usage: Usage, timing: _Timing) -> Decimal | None:
+        row = call.row
+        row.status = 200
+        row.prompt_tokens, row.completion_tokens = usage.input_tokens, usage.output_tokens
+        row.cached_tokens, row.cache_write_tokens = usage.cached_tokens, usage.cache_write_tokens
+        row.reasoning_tokens, row.estimated = usage.reasoning_tokens, usage.estimated
+        row.cost_usd = model.price.cost(usage) if model.price is not None else None
+        row.latency_ms = timing.elapsed_ms()
+        if timing.first_token is not None:
+            row.ttft_ms = timing.elapsed_ms(timing.first_token)
+        return row.cost_usd
+
+    def _failed(self, call: Call, error: PointsmanError, timing: _Timing) -> None:
+        row = call.row
+        row.status, row.error_type = error.status, error.type
+        row.cost_usd = Decimal(0)  # a failed attempt is never billed as a completion
+        row.latency_ms = timing.elapsed_ms()
+
+    async def complete(self, call: Call) -> Answer:
+        timing = _Timing(self._perf, call.started)
+        attempt, provider = self._plan(call)
+        model = attempt.model
+        call.row.attempts = 1
+        try:
+            request = provider.chat_request(call.body, model.upstream, want_stream_usage=False)
+            response = await self._upstream().send(provider.endpoint, request)
+            if response.status >= 400:
+                raise provider.classify_error(response)
+            completion = provider.parse_chat(response)
+        except UpstreamError as error:
+            self._failed(call, error, timing)
+            raise
+        usage = completion.usage or self._estimate(call, model, _answer_texts(completion.data))
+        cost = self._settle(call, model, usage, timing)
+        return Answer(AnswerMeta(model, attempt.reason, call.id), completion, usage, cost)
+
+    async def embed(self, call: Call) -> Answer:
+        timing = _Timing(self._perf, call.started)
+        attempt, provider = self._plan(call)
+        model = attempt.model
+        call.row.attempts = 1
+        try:
+            request = provider.embeddings_request(call.body, model.upstream)
+            response = await self._upstream().send(provider.endpoint, request)
+            if response.status >= 400:
+                raise provider.classify_error(response)
+            completion = provider.parse_embeddings(response)
+        except UpstreamError as error:
+            self._failed(call, error, timing)
+            raise
+        usage = completion.usage or Usage(
+            input_tokens=self._tokens.count(str(call.body.get("input", "")), model.upstream, model.tokenizer),
+            estimated=True,
+        )
+        cost = self._settle(call, model, usage, timing)
+        return Answer(AnswerMeta(model, attempt.reason, call.id), completion, usage, cost)
+
+    async def stream(self, call: Call, sink: ChunkSink) -> None:
+        """Stream the answer into `sink`. Raises only while nothing has reached the client."""
+        timing = _Timing(self._perf, call.started)
+        attempt, provider = self._plan(call)
+        model = attempt.model
+        meta = AnswerMeta(model, attempt.reason, call.id)
+        call.row.attempts = 1
+        try:
+            request = provider.chat_request(call.body, model.upstream, want_stream_usage=True)
+            async with await self._upstream().open_stream(provider.endpoint, request) as upstream:
+                if upstream.status >= 400:
+                    raise provider.classify_error(await upstream.read_all())
+                translator = provider.stream_translator()
+                async for event in upstream.events():
+                    out = translator.feed(event)
+                    for data, raw in out.chunks:
+                        if not sink.started:
+                            await sink.start(meta)
+                        if timing.first_token is None and translator.text:
+                            timing.first_token = self._perf()
+                        await sink.chunk(data, raw)
+                    if out.done:
+                        break
+                if not sink.started:
+                    raise UpstreamProtocolError(
+                        f"provider '{model.provider}' ended the stream without an answer", provider=model.provider
+                    )
+        except UpstreamError as error:
+            self._failed(call, error, timing)
+            if not sink.started:
+                raise
+            await sink.fail(error)
+            return
+        except asyncio.CancelledError:
+            # the client left: the provider still bills what it generated, so price that (estimated)
+            if sink.started:
+                self._settle(call, model, translator.usage or self._estimate(call, model, translator.text), timing)
+            else:
+                self._failed(call, PointsmanError("client closed the connection"), timing)
+            call.row.status, call.row.error_type = CLIENT_CLOSED, "client_closed"
+            raise
+        usage = translator.usage or self._estimate(call, model, translator.text)
+        cost = self._settle(call, model, usage, timing)
+        await sink.finish(usage, cost)
+
+    def _estimate(self, call: Call, model: CatalogModel, texts: list[str]) -> Usage:
+        return Usage(
+            input_tokens=self._tokens.count_messages(call.body.get("messages"), model.upstream, model.tokenizer),
+            output_tokens=self._tokens.count_texts(texts, model.upstream, model.tokenizer),
+            estimated=True,
+        )
+
+
+def _answer_texts(data: dict[str, Any]) -> list[str]:
+    texts: list[str] = []
+    for choice in data.get("choices") or ():
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            continue
+        if isinstance(message.get("content"), str):
+            texts.append(message["content"])
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                texts.extend(str(function.get(k) or "") for k in ("name", "arguments"))
+    return texts

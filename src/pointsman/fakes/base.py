@@ -1,0 +1,140 @@
+"""What every fake provider shares: a real aiohttp server, request log, fault control, pacing.
+
+Each wire format (OpenAI now; Anthropic and Gemini later) subclasses `FakeProvider` and renders
+answers and errors its own way. Control routes live under `/_fake/`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from pointsman.fakes.faults import Fault, FaultBook
+from pointsman.tokens import TokenCounter
+
+
+@dataclass(slots=True)
+class FakeModel:
+    reply: str | None = None
+    """A fixed reply; otherwise the answer is derived from the prompt."""
+    latency: float = 0.0
+    """Seconds before a whole (non-streamed) answer."""
+    ttft: float = 0.0
+    """Seconds before the first streamed token."""
+    tokens_per_second: float = 0.0
+    """Stream pacing after the first token; 0 sends as fast as possible."""
+    usage: bool = True
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    context_window: int | None = None
+    """Prompts longer than this get the provider's context-length error."""
+
+
+@dataclass(slots=True)
+class Seen:
+    """One request as the fake received it."""
+
+    ts: float
+    path: str
+    model: str
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    fault: str | None = None
+
+
+def reset_connection(request: web.Request) -> None:
+    """A TCP reset, not a polite close: SO_LINGER 0 makes close() send RST."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+class FakeProvider:
+    """A wire-faithful fake provider on a real loopback port."""
+
+    def __init__(self, models: dict[str, FakeModel] | None = None, *, default: FakeModel | None = None) -> None:
+        self.models = models
+        self.default = default or FakeModel()
+        self.faults = FaultBook()
+        self.seen: list[Seen] = []
+        self.tokens = TokenCounter()
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self.app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.app.router.add_post("/_fake/faults", self._add_fault)
+        self.app.router.add_delete("/_fake/faults", self._clear_faults)
+        self.app.router.add_get("/_fake/requests", self._requests)
+        self.app.router.add_delete("/_fake/requests", self._clear_requests)
+        self.routes(self.app)
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port, reuse_address=True)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def inject(self, fault: Fault) -> None:
+        self.faults.add(fault)
+
+    def model_spec(self, name: str) -> FakeModel | None:
+        if self.models is None:
+            return self.default
+        return self.models.get(name)
+
+    def record(self, request: web.Request, model: str, body: Any, fault: Fault | None) -> None:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.seen.append(Seen(time.time(), request.path, model, body, headers, fault.kind if fault else None))
+
+    def fault_for(self, model: str, body: Any) -> Fault | None:
+        """A per-request fault in the body wins over a scripted one."""
+        raw = body.get("fake_fault") if isinstance(body, dict) else None
+        return Fault.parse(raw) if raw is not None else self.faults.take(model)
+
+    async def pace(self, seconds: float) -> None:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+    # control routes
+    async def _add_fault(self, request: web.Request) -> web.Response:
+        try:
+            self.inject(Fault.parse(await request.json()))
+        except (ValueError, TypeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"ok": True})
+
+    async def _clear_faults(self, request: web.Request) -> web.Response:
+        self.faults.clear()
+        return web.json_response({"ok": True})
+
+    async def _requests(self, request: web.Request) -> web.Response:
+        rows = [{"ts": s.ts, "path": s.path, "model": s.model, "fault": s.fault, "body": s.body} for s in self.seen]
+        return web.Response(body=orjson.dumps(rows), content_type="application/json")
+
+    async def _clear_requests(self, request: web.Request) -> web.Response:
+        self.seen.clear()
+        return web.json_response({"ok": True})

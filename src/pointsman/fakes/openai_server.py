@@ -1,0 +1,258 @@
+"""A fake OpenAI-compatible server: /v1/chat/completions (JSON and SSE), /v1/embeddings, /v1/models."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from pointsman.fakes.answers import Answer, Ask, answer, argument_pieces, count_images, pieces, text_of
+from pointsman.fakes.base import FakeModel, FakeProvider, reset_connection
+from pointsman.fakes.faults import Fault
+
+_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "permission_error",
+                404: "invalid_request_error", 429: "rate_limit_error"}  # fmt: skip
+
+
+def openai_error(status: int, message: str, *, code: str | None = None, type_: str | None = None,
+                 param: str | None = None, retry_after: str | None = None) -> web.Response:  # fmt: skip
+    body = {"error": {"message": message, "type": type_ or _ERROR_TYPES.get(status, "server_error"),
+                      "param": param, "code": code}}  # fmt: skip
+    headers = {"retry-after": retry_after} if retry_after is not None else None
+    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json", headers=headers)
+
+
+def ask_from_openai(body: dict[str, Any]) -> Ask:
+    messages = body.get("messages") or []
+    ask = Ask(model=str(body.get("model")))
+    for message in messages:
+        if message.get("role") == "user":
+            ask.last_user = text_of(message.get("content"))
+            ask.images += count_images(message.get("content"))
+            ask.last_tool_result = None
+        elif message.get("role") == "tool":
+            ask.last_tool_result = text_of(message.get("content"))
+    for tool in body.get("tools") or []:
+        fn = tool.get("function") or {}
+        ask.tools.append((fn.get("name", "tool"), fn.get("parameters")))
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        ask.tool_choice = (choice.get("function") or {}).get("name")
+    elif choice in ("none", "required"):
+        ask.tool_choice = choice
+    ask.parallel_tools = body.get("parallel_tool_calls", True) is not False
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        ask.json_schema = (fmt.get("json_schema") or {}).get("schema") or {}
+    ask.json_object = fmt.get("type") == "json_object"
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    ask.max_tokens = limit if isinstance(limit, int) else None
+    stop = body.get("stop")
+    ask.stop = [stop] if isinstance(stop, str) else list(stop or [])
+    return ask
+
+
+def _logprobs(text: str, top: int) -> dict[str, Any]:
+    content = []
+    for i, piece in enumerate(pieces(text)):
+        entry = {"token": piece, "logprob": -0.01 * (i + 1), "bytes": list(piece.encode())}
+        entry["top_logprobs"] = [dict(entry, logprob=entry["logprob"])][:top] if top else []
+        content.append(entry)
+    return {"content": content, "refusal": None}
+
+
+class FakeOpenAI(FakeProvider):
+    """`api_key`, when set, must arrive as `Authorization: Bearer`; otherwise any key is accepted."""
+
+    def __init__(self, models: dict[str, FakeModel] | None = None, *, api_key: str | None = None,
+                 default: FakeModel | None = None) -> None:  # fmt: skip
+        self.api_key = api_key
+        super().__init__(models, default=default)
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/chat/completions", self.chat)
+        app.router.add_post("/v1/embeddings", self.embeddings)
+        app.router.add_get("/v1/models", self.list_models)
+
+    def _denied(self, request: web.Request) -> web.Response | None:
+        if self.api_key is None:
+            return None
+        presented = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if presented == self.api_key:
+            return None
+        masked = f"{presented[:3]}***{presented[-4:]}" if presented else "(none)"
+        return openai_error(401, f"Incorrect API key provided: {masked}.", code="invalid_api_key")
+
+    async def _begin(self, request: web.Request) -> tuple[dict[str, Any], FakeModel, Fault | None] | web.Response:
+        denied = self._denied(request)
+        if denied is not None:
+            return denied
+        try:
+            body = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            return openai_error(400, "We could not parse the JSON body of your request.")
+        model = str(body.get("model"))
+        spec = self.model_spec(model)
+        fault = self.fault_for(model, body)
+        self.record(request, model, body, fault)
+        if spec is None:
+            return openai_error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                                code="model_not_found")  # fmt: skip
+        if fault is not None:
+            early = await self._early_fault(request, fault)
+            if early is not None:
+                return early
+        return body, spec, fault
+
+    async def _early_fault(self, request: web.Request, fault: Fault) -> web.Response | None:
+        if fault.kind == "status":
+            message = fault.message or f"Injected error {fault.status}."
+            return openai_error(fault.status, message, code=fault.code, type_=fault.error_type,
+                                retry_after=fault.retry_after)  # fmt: skip
+        if fault.kind == "reset":
+            reset_connection(request)
+            return web.Response(status=500)
+        if fault.kind == "no_response":
+            await asyncio.sleep(fault.seconds)
+            reset_connection(request)
+            return web.Response(status=500)
+        if fault.kind == "slow":
+            await asyncio.sleep(fault.seconds)
+        return None
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        begun = await self._begin(request)
+        if isinstance(begun, web.StreamResponse):
+            return begun
+        body, spec, fault = begun
+        model = str(body["model"])
+        prompt_tokens = self.tokens.count_messages(body.get("messages"), "gpt-4o")
+        if spec.context_window is not None and prompt_tokens > spec.context_window:
+            return openai_error(400, f"This model's maximum context length is {spec.context_window} tokens. "
+                                f"However, your messages resulted in {prompt_tokens} tokens.",
+                                code="context_length_exceeded", param="messages")  # fmt: skip
+        ans = answer(ask_from_openai(body), spec.reply)
+        completion_tokens = self._completion_tokens(ans) + spec.reasoning_tokens
+        usage = None
+        if spec.usage and not (fault and fault.kind == "no_usage"):
+            usage = {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": min(spec.cached_tokens, prompt_tokens), "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": spec.reasoning_tokens, "audio_tokens": 0,
+                                              "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+            }  # fmt: skip
+        ident = "chatcmpl-" + hashlib.sha1(orjson.dumps(body.get("messages"))).hexdigest()[:24]
+        n = body.get("n") if isinstance(body.get("n"), int) else 1
+        if body.get("stream"):
+            return await self._stream(request, body, spec, fault, ans, usage, ident, n)
+        await self.pace(spec.latency)
+        message: dict[str, Any] = {"role": "assistant", "content": ans.text or None, "refusal": None,
+                                   "annotations": []}  # fmt: skip
+        if ans.tool_calls:
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in ans.tool_calls
+            ]
+        logprobs = _logprobs(ans.text, body.get("top_logprobs") or 0) if body.get("logprobs") else None
+        data = {
+            "id": ident, "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": i, "message": message, "logprobs": logprobs, "finish_reason": ans.finish_reason}
+                        for i in range(n)],
+            "usage": usage, "service_tier": "default", "system_fingerprint": "fp_fake",
+        }  # fmt: skip
+        if usage is None:
+            del data["usage"]
+        return web.Response(body=orjson.dumps(data), content_type="application/json")
+
+    def _completion_tokens(self, ans: Answer) -> int:
+        texts = [ans.text, *(c.name + c.arguments for c in ans.tool_calls)]
+        return self.tokens.count("".join(texts), "gpt-4o")
+
+    async def _stream(self, request: web.Request, body: dict[str, Any], spec: FakeModel, fault: Fault | None,
+                      ans: Answer, usage: dict[str, Any] | None, ident: str, n: int) -> web.StreamResponse:  # fmt: skip
+        response = web.StreamResponse(headers={"content-type": "text/event-stream; charset=utf-8",
+                                               "cache-control": "no-cache"})  # fmt: skip
+        await response.prepare(request)
+        created = int(time.time())
+        include_usage = (body.get("stream_options") or {}).get("include_usage") is True
+        base = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": body["model"],
+                "system_fingerprint": "fp_fake"}  # fmt: skip
+        if include_usage:
+            base["usage"] = None
+
+        def chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0) -> bytes:
+            data = {**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            return b"data: " + orjson.dumps(data) + b"\n\n"
+
+        frames: list[bytes] = []
+        for i in range(n):
+            frames.append(chunk({"role": "assistant", "content": "", "refusal": None}, index=i))
+            if ans.tool_calls:
+                for k, call in enumerate(ans.tool_calls):
+                    head = {"index": k, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+                    frames.append(chunk({"tool_calls": [head]}, index=i))
+                    for part in argument_pieces(call.arguments):
+                        frames.append(chunk({"tool_calls": [{"index": k, "function": {"arguments": part}}]}, index=i))
+            else:
+                frames.extend(chunk({"content": piece}, index=i) for piece in pieces(ans.text))
+            frames.append(chunk({}, ans.finish_reason, index=i))
+        if usage is not None and include_usage:
+            frames.append(b"data: " + orjson.dumps({**base, "choices": [], "usage": usage}) + b"\n\n")
+        await self._send_frames(request, response, frames, spec, fault)
+        return response
+
+    async def _send_frames(self, request: web.Request, response: web.StreamResponse, frames: list[bytes],
+                           spec: FakeModel, fault: Fault | None) -> None:  # fmt: skip
+        gap = 1.0 / spec.tokens_per_second if spec.tokens_per_second > 0 else 0.0
+        for i, frame in enumerate(frames):
+            if fault is not None and i == fault.after:
+                if fault.kind == "cut":
+                    reset_connection(request)
+                    return
+                if fault.kind == "stall":
+                    await asyncio.sleep(fault.seconds)
+                elif fault.kind == "malformed":
+                    await response.write(b'data: {"id": "broken", "choices": [\n\n')
+                elif fault.kind == "error_event":
+                    error = {"error": {"message": fault.message or "Injected stream error.",
+                                       "type": fault.error_type or "server_error", "code": fault.code}}  # fmt: skip
+                    await response.write(b"data: " + orjson.dumps(error) + b"\n\n")
+                    await response.write_eof()
+                    return
+            await self.pace(spec.ttft if i == 1 else gap if i > 1 else 0.0)
+            await response.write(frame)
+        if not (fault is not None and fault.kind == "no_done"):
+            await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+
+    async def embeddings(self, request: web.Request) -> web.StreamResponse:
+        begun = await self._begin(request)
+        if isinstance(begun, web.StreamResponse):
+            return begun
+        body, spec, fault = begun
+        inputs = body.get("input")
+        items = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        dims = body.get("dimensions") if isinstance(body.get("dimensions"), int) else 8
+        data = []
+        tokens = 0
+        for i, item in enumerate(items):
+            text = item if isinstance(item, str) else " ".join(map(str, item))
+            tokens += self.tokens.count(text, "text-embedding-3-small") if isinstance(item, str) else len(item)
+            digest = hashlib.sha256(text.encode()).digest()
+            data.append({"object": "embedding", "index": i, "embedding": [round(b / 255 - 0.5, 6) for b in digest[:dims]]})
+        await self.pace(spec.latency)
+        out: dict[str, Any] = {"object": "list", "data": data, "model": body["model"]}
+        if spec.usage and not (fault and fault.kind == "no_usage"):
+            out["usage"] = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return web.Response(body=orjson.dumps(out), content_type="application/json")
+
+    async def list_models(self, request: web.Request) -> web.Response:
+        names = list(self.models or {"fake-model": self.default})
+        data = [{"id": name, "object": "model", "created": 0, "owned_by": "fake"} for name in names]
+        return web.Response(body=orjson.dumps({"object": "list", "data": data}), content_type="application/json")

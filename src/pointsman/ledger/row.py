@@ -1,0 +1,41 @@
+"""One ledger row: what a request asked for, what answered, what it cost. Never a secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+COLUMNS = (
+    "id", "ts", "endpoint", "key_id", "requested_model", "model", "provider", "upstream_model",
+    "attempts", "status", "error_type", "prompt_tokens", "completion_tokens", "cached_tokens",
+    "cache_write_tokens", "reasoning_tokens", "cost_usd", "estimated", "latency_ms", "ttft_ms",
+    "stream", "tags", "route",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class LedgerRow:
+    id: str
+    ts: float
+    endpoint: str
+    requested_model: str
+    key_id: str = ""
+    model: str = ""
+    provider: str = ""
+    upstream_model: str = ""
+    attempts: int = 0
+    status: int = 0
+    error_type: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: Decimal | None = None
+    """None when the price is unknown; Decimal(0) for a failure nobody pays for."""
+    estimated: bool = False
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    stream: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+    route: str = ""

@@ -1,0 +1,78 @@
+"""The embedded ledger store: one SQLite file in WAL mode."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from pointsman.ledger.row import COLUMNS, LedgerRow
+from pointsman.ledger.sink import LedgerStore
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY, ts REAL NOT NULL, endpoint TEXT NOT NULL, key_id TEXT NOT NULL,
+    requested_model TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL, upstream_model TEXT NOT NULL,
+    attempts INTEGER NOT NULL, status INTEGER NOT NULL, error_type TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
+    cost_usd TEXT, estimated INTEGER NOT NULL, latency_ms REAL NOT NULL, ttft_ms REAL,
+    stream INTEGER NOT NULL, tags TEXT NOT NULL, route TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
+"""
+_INSERT = f"INSERT OR REPLACE INTO requests ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+
+
+def _values(row: LedgerRow) -> tuple[Any, ...]:
+    return (
+        row.id, row.ts, row.endpoint, row.key_id, row.requested_model, row.model, row.provider,
+        row.upstream_model, row.attempts, row.status, row.error_type, row.prompt_tokens,
+        row.completion_tokens, row.cached_tokens, row.cache_write_tokens, row.reasoning_tokens,
+        None if row.cost_usd is None else str(row.cost_usd), int(row.estimated), row.latency_ms,
+        row.ttft_ms, int(row.stream), orjson.dumps(row.tags).decode(), row.route,
+    )  # fmt: skip
+
+
+def connect(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.executescript(_SCHEMA)
+    return db
+
+
+class SQLiteStore(LedgerStore):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    def write(self, rows: list[LedgerRow]) -> None:
+        if self._db is None:
+            self._db = connect(self.path)
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(_INSERT, [_values(r) for r in rows])
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def read_rows(path: str, since: float | None = None) -> Iterator[dict[str, Any]]:
+    """Every row as a dict (tags decoded), oldest first: for `pointsman spend` and the tests."""
+    db = connect(path)
+    try:
+        db.row_factory = sqlite3.Row
+        query, args = "SELECT * FROM requests", ()
+        if since is not None:
+            query, args = query + " WHERE ts >= ?", (since,)
+        for row in db.execute(query + " ORDER BY ts", args):
+            out = dict(row)
+            out["tags"] = orjson.loads(out["tags"])
+            yield out
+    finally:
+        db.close()

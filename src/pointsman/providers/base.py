@@ -1,0 +1,92 @@
+"""The seam between the engine and a wire format.
+
+A `Provider` only translates: canonical request → `UpstreamRequest`, upstream bytes → canonical
+answer plus usage, vendor error → the error tree. It does no I/O, so every translation is a pure
+function that golden fixtures can test. The canonical format is OpenAI chat completions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pointsman.errors import UpstreamError
+from pointsman.upstream.sse import SSEEvent
+from pointsman.usage import Usage
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where and how to reach one configured provider (secrets included: never log this)."""
+
+    name: str
+    type: str
+    base_url: str
+    api_key: str
+    auth_header: str
+    headers: Mapping[str, str]
+    connect_timeout: float
+    read_timeout: float
+    stream_usage: bool
+    strip_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamRequest:
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    stream: bool = False
+
+
+@dataclass(slots=True)
+class UpstreamResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(slots=True)
+class Completion:
+    """A whole answer in canonical form. `raw` is set when the upstream's bytes already are
+    canonical, so the gateway can return them untouched instead of serialising again."""
+
+    data: Json
+    usage: Usage | None
+    raw: bytes | None = None
+
+
+@dataclass(slots=True)
+class StreamOut:
+    """What one upstream event became: canonical chunks to forward (each a dict and, when the
+    upstream bytes were already canonical, those bytes), and whether the stream has ended."""
+
+    chunks: list[tuple[Json, bytes | None]] = field(default_factory=list)
+    done: bool = False
+
+
+class StreamTranslator(Protocol):
+    usage: Usage | None
+    text: list[str]
+    """Every piece of generated text and tool arguments, for a local count when no usage comes."""
+
+    def feed(self, event: SSEEvent) -> StreamOut: ...
+
+
+class Provider(Protocol):
+    endpoint: Endpoint
+
+    def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest: ...
+
+    def parse_chat(self, response: UpstreamResponse) -> Completion: ...
+
+    def stream_translator(self) -> StreamTranslator: ...
+
+    def embeddings_request(self, body: Json, upstream_model: str) -> UpstreamRequest: ...
+
+    def parse_embeddings(self, response: UpstreamResponse) -> Completion: ...
+
+    def classify_error(self, response: UpstreamResponse) -> UpstreamError: ...

@@ -1,0 +1,144 @@
+"""Canonical (OpenAI) request ⇄ OpenAI-shaped upstream: nearly the identity, so bytes pass untouched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from pointsman.errors import UpstreamError, UpstreamProtocolError
+from pointsman.providers.base import (
+    Completion,
+    Endpoint,
+    Json,
+    StreamOut,
+    UpstreamRequest,
+    UpstreamResponse,
+)
+from pointsman.providers.openai.errors import classify_error
+from pointsman.providers.openai.usage import parse_usage
+from pointsman.upstream.sse import SSEEvent
+from pointsman.usage import Usage
+
+
+def auth_headers(endpoint: Endpoint) -> dict[str, str]:
+    headers = {"content-type": "application/json", **endpoint.headers}
+    if endpoint.api_key:
+        if endpoint.auth_header.lower() in ("", "authorization"):
+            headers["authorization"] = f"Bearer {endpoint.api_key}"
+        else:
+            headers[endpoint.auth_header] = endpoint.api_key
+    return headers
+
+
+class OpenAIStreamTranslator:
+    """Upstream chunks are already canonical: keep their bytes, note usage and generated text."""
+
+    __slots__ = ("_endpoint", "text", "usage")
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+        self.usage: Usage | None = None
+        self.text: list[str] = []
+
+    def feed(self, event: SSEEvent) -> StreamOut:
+        data = event.data
+        if data == b"[DONE]":
+            return StreamOut(done=True)
+        try:
+            chunk = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise UpstreamProtocolError(
+                f"provider '{self._endpoint.name}' sent a malformed stream chunk", provider=self._endpoint.name
+            ) from None
+        if not isinstance(chunk, dict):
+            raise UpstreamProtocolError(
+                f"provider '{self._endpoint.name}' sent a stream chunk that is not an object",
+                provider=self._endpoint.name,
+            )
+        if "error" in chunk and "choices" not in chunk:
+            raise self._stream_error(data)
+        usage = chunk.get("usage")
+        if usage:
+            self.usage = parse_usage(usage)
+        for choice in chunk.get("choices") or ():
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            if isinstance(delta, dict):
+                self._collect(delta)
+        return StreamOut(chunks=[(chunk, data)])
+
+    def _collect(self, delta: dict[str, Any]) -> None:
+        content = delta.get("content")
+        if isinstance(content, str) and content:
+            self.text.append(content)
+        for call in delta.get("tool_calls") or ():
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                for part in (function.get("name"), function.get("arguments")):
+                    if isinstance(part, str) and part:
+                        self.text.append(part)
+
+    def _stream_error(self, data: bytes) -> UpstreamError:
+        # an error event mid-stream carries the same structured body as an HTTP error
+        return classify_error(self._endpoint, UpstreamResponse(500, {}, data))
+
+
+class OpenAIProvider:
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        base = endpoint.base_url.rstrip("/")
+        self._chat_url = f"{base}/chat/completions"
+        self._embeddings_url = f"{base}/embeddings"
+        self._headers = auth_headers(endpoint)
+
+    def _prepare(self, body: Json, upstream_model: str) -> Json:
+        out = dict(body)
+        out["model"] = upstream_model
+        for name in self.endpoint.strip_fields:
+            out.pop(name, None)
+        return out
+
+    def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
+        out = self._prepare(body, upstream_model)
+        stream = bool(out.get("stream"))
+        if stream and want_stream_usage and self.endpoint.stream_usage:
+            options = out.get("stream_options")
+            out["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+        return UpstreamRequest(self._chat_url, self._headers, orjson.dumps(out), stream=stream)
+
+    def parse_chat(self, response: UpstreamResponse) -> Completion:
+        data = self._json(response.body)
+        if not isinstance(data.get("choices"), list):
+            raise UpstreamProtocolError(
+                f"provider '{self.endpoint.name}' answered without choices", provider=self.endpoint.name
+            )
+        return Completion(data=data, usage=parse_usage(data.get("usage")), raw=response.body)
+
+    def stream_translator(self) -> OpenAIStreamTranslator:
+        return OpenAIStreamTranslator(self.endpoint)
+
+    def embeddings_request(self, body: Json, upstream_model: str) -> UpstreamRequest:
+        return UpstreamRequest(self._embeddings_url, self._headers, orjson.dumps(self._prepare(body, upstream_model)))
+
+    def parse_embeddings(self, response: UpstreamResponse) -> Completion:
+        data = self._json(response.body)
+        if not isinstance(data.get("data"), list):
+            raise UpstreamProtocolError(
+                f"provider '{self.endpoint.name}' answered without embeddings", provider=self.endpoint.name
+            )
+        return Completion(data=data, usage=parse_usage(data.get("usage")), raw=response.body)
+
+    def classify_error(self, response: UpstreamResponse) -> UpstreamError:
+        return classify_error(self.endpoint, response)
+
+    def _json(self, body: bytes) -> Json:
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            data = None
+        if not isinstance(data, dict):
+            raise UpstreamProtocolError(
+                f"provider '{self.endpoint.name}' answered with a body that is not a JSON object",
+                provider=self.endpoint.name,
+            )
+        return data

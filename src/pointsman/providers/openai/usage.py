@@ -1,0 +1,29 @@
+"""OpenAI-shaped usage objects → `Usage`, including vendors' variants of the cached-token field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pointsman.usage import Usage
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def parse_usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    prompt = _int(raw.get("prompt_tokens"))
+    details = raw.get("prompt_tokens_details")
+    cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else 0
+    if not cached:
+        cached = _int(raw.get("prompt_cache_hit_tokens"))  # DeepSeek names it so
+    out_details = raw.get("completion_tokens_details")
+    reasoning = _int(out_details.get("reasoning_tokens")) if isinstance(out_details, dict) else 0
+    return Usage(
+        input_tokens=prompt,
+        output_tokens=_int(raw.get("completion_tokens")),
+        cached_tokens=min(cached, prompt),
+        reasoning_tokens=reasoning,
+    )

@@ -1,0 +1,53 @@
+"""The one place that names vendors: wire types and vendor presets.
+
+A preset is data, not code: an OpenAI-shaped vendor is a base URL, the header its key rides in and
+the quirks it has. Adding one is adding a row here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pointsman.providers.base import Endpoint, Provider
+from pointsman.providers.openai import OpenAIProvider
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    type: str
+    base_url: str
+    key_env: str = ""
+    """Environment variable the vendor's docs use for the key (used when the config names none)."""
+    auth_header: str = "authorization"
+    stream_usage: bool = True
+    strip_fields: tuple[str, ...] = ()
+    local: bool = False
+    """A server on this machine (no key needed)."""
+
+
+PRESETS: dict[str, Preset] = {
+    "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    # Azure's v1 API is OpenAI-shaped; put your resource name into base_url
+    "azure": Preset("openai", "https://RESOURCE.openai.azure.com/openai/v1", "AZURE_OPENAI_API_KEY", "api-key"),
+    "deepseek": Preset("openai", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY"),
+    "mistral": Preset("openai", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"),
+    "groq": Preset("openai", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
+    "together": Preset("openai", "https://api.together.xyz/v1", "TOGETHER_API_KEY"),
+    "fireworks": Preset("openai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"),
+    "openrouter": Preset("openai", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
+    "xai": Preset("openai", "https://api.x.ai/v1", "XAI_API_KEY"),
+    "qwen": Preset("openai", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY"),
+    "vllm": Preset("openai", "http://127.0.0.1:8000/v1", local=True),
+    "ollama": Preset("openai", "http://127.0.0.1:11434/v1", local=True),
+    "lmstudio": Preset("openai", "http://127.0.0.1:1234/v1", local=True),
+    "llamacpp": Preset("openai", "http://127.0.0.1:8080/v1", local=True),
+}
+
+WIRE_TYPES: dict[str, Callable[[Endpoint], Provider]] = {
+    "openai": OpenAIProvider,
+}
+
+
+def build_provider(endpoint: Endpoint) -> Provider:
+    return WIRE_TYPES[endpoint.type](endpoint)

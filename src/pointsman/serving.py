@@ -1,0 +1,119 @@
+"""Run the gateway on a socket: in the foreground (`pointsman serve`) or in a background thread
+(the demo and the tests), with fakes beside it. SIGTERM drains requests and flushes the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+import uvicorn
+
+from pointsman.api.app import GatewayApp, create_app
+from pointsman.config.schema import Config
+from pointsman.fakes.base import FakeProvider
+
+T = TypeVar("T")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_server(app: GatewayApp, *, log_level: str = "warning") -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level=log_level,
+        timeout_graceful_shutdown=30,
+        server_header=False,
+        date_header=False,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(config: Config, *, log_level: str = "info") -> None:
+    """Foreground server; returns after SIGINT/SIGTERM once in-flight requests and the ledger are done."""
+    sock = bind(config.server.host, config.server.port)
+    server = uvicorn_server(create_app(config), log_level=log_level)
+    logging.getLogger("pointsman").info(
+        "pointsman listening on http://%s:%d", config.server.host, sock.getsockname()[1]
+    )
+    server.run(sockets=[sock])
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency where it builds
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+class BackgroundServers:
+    """An event loop in a thread holding fakes and gateways, so sync and async clients can both call in."""
+
+    def __init__(self) -> None:
+        self.loop = new_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="pointsman-servers", daemon=True)
+        self._thread.start()
+        self._gateways: list[tuple[uvicorn.Server, Future[None]]] = []
+        self._fakes: list[FakeProvider] = []
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start_fake(self, fake: FakeProvider, port: int = 0) -> FakeProvider:
+        self.run(fake.start(port))
+        self._fakes.append(fake)
+        return fake
+
+    def start_gateway(self, config: Config, **kw: Any) -> tuple[GatewayApp, str]:
+        app = create_app(config, **kw)
+        sock = bind("127.0.0.1", 0)
+        server = uvicorn_server(app)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
+        future = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self.loop)
+        self.run(_until(lambda: server.started or future.done()))
+        if future.done():
+            future.result()
+        self._gateways.append((server, future))
+        return app, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    def stop_gateway(self, app: GatewayApp) -> None:
+        for server, future in list(self._gateways):
+            if server.config.app is app:
+                server.should_exit = True
+                future.result(60)
+                self._gateways.remove((server, future))
+
+    def close(self) -> None:
+        for server, future in self._gateways:
+            server.should_exit = True
+            future.result(60)
+        for fake in self._fakes:
+            self.run(fake.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+async def _until(predicate: Any, timeout: float = 20.0) -> None:
+    async def wait() -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(wait(), timeout)

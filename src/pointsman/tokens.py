@@ -1,0 +1,72 @@
+"""Offline token counting, for estimates when a provider reports no usage.
+
+The tables ship inside the `quicktok-v1` wheel, so nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import quicktok
+
+# model-name prefixes → encoding; anything else gets o200k (an estimate, and marked as one)
+_FAMILIES = (
+    (("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt"), "o200k_base"),
+    (("gpt-4", "gpt-3.5", "text-embedding"), "cl100k_base"),
+    (("llama", "meta-llama"), "llama3"),
+    (("qwen",), "qwen3"),
+)
+
+
+class TokenCounter:
+    """Holds loaded encodings; create once per process and pass it where needed."""
+
+    def __init__(self) -> None:
+        self._encodings: dict[str, Any] = {}
+
+    def encoding_name(self, model: str, override: str = "") -> str:
+        if override:
+            return override
+        name = model.rsplit("/", 1)[-1].lower()
+        for prefixes, encoding in _FAMILIES:
+            if name.startswith(prefixes):
+                return encoding
+        return "o200k_base"
+
+    def _encoding(self, name: str) -> Any:
+        encoding = self._encodings.get(name)
+        if encoding is None:
+            encoding = self._encodings[name] = quicktok.get_encoding(name)
+        return encoding
+
+    def count(self, text: str, model: str, tokenizer: str = "") -> int:
+        if not text:
+            return 0
+        return int(self._encoding(self.encoding_name(model, tokenizer)).count(text))
+
+    def count_texts(self, texts: Iterable[str], model: str, tokenizer: str = "") -> int:
+        return self.count("".join(texts), model, tokenizer)
+
+    def count_messages(self, messages: Any, model: str, tokenizer: str = "") -> int:
+        """Chat framing as OpenAI documents it: 3 tokens a message, 3 to prime the reply."""
+        if not isinstance(messages, list):
+            return 0
+        parts: list[str] = []
+        total = 3
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            total += 3
+            for key, value in message.items():
+                if isinstance(value, str):
+                    parts.append(value)
+                    total += key == "name"
+                elif key == "content" and isinstance(value, list):
+                    parts.extend(p["text"] for p in value if isinstance(p, dict) and isinstance(p.get("text"), str))
+                elif key == "tool_calls" and isinstance(value, list):
+                    for call in value:
+                        fn = call.get("function") if isinstance(call, dict) else None
+                        if isinstance(fn, dict):
+                            parts.extend(str(fn.get(k) or "") for k in ("name", "arguments"))
+        return total + self.count("\n".join(parts), model, tokenizer)
