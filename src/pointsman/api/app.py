@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -78,7 +79,8 @@ class Gateway:
             flush_interval=config.ledger.flush_interval,
         )
         self._upstream = http_client
-        self.engine = Engine(ManualRouter(self.catalog), self.providers, self.upstream, TokenCounter())
+        self.tokens = TokenCounter()
+        self.engine = Engine(ManualRouter(self.catalog), self.providers, self.upstream, self.tokens)
         self.ready = False
 
     def upstream(self) -> UpstreamClient:
@@ -89,6 +91,7 @@ class Gateway:
         if self._upstream is None:
             self._upstream = UpstreamClient()  # aiohttp sessions belong to the running loop
         self.ledger.start()
+        await asyncio.to_thread(self.tokens.warm)
         self.ready = True
 
     async def shutdown(self) -> None:

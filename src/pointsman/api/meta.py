@@ -69,6 +69,7 @@ async def admin_spend(gateway: Gateway, request: Request) -> None:
     days = query.get("days", [""])[0]
     since = time.time() - float(days) * 86400 if days.replace(".", "", 1).isdigit() else None
     path = gateway.config.ledger.path
+    await gateway.ledger.flush()
     lines = await asyncio.to_thread(lambda: summarize(read_rows(path, since), by))
     data = [
         {

@@ -86,6 +86,7 @@ class FakeProvider:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.tokens.warm("o200k_base", "cl100k_base")
         self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port, reuse_address=True)

@@ -75,6 +75,11 @@ class BatchingLedger:
         self.written += len(batch)
         return True
 
+    async def flush(self) -> None:
+        """Write everything recorded so far (tests and admin reads call this)."""
+        if self._pending:
+            await self._flush()
+
     async def close(self) -> None:
         self._closing = True
         self._wake.set()

@@ -51,3 +51,14 @@ WIRE_TYPES: dict[str, Callable[[Endpoint], Provider]] = {
 
 def build_provider(endpoint: Endpoint) -> Provider:
     return WIRE_TYPES[endpoint.type](endpoint)
+
+# OpenRouter's model ids start with the vendor's name there; these are ours
+OPENROUTER_VENDORS: dict[str, str] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "google": "gemini",
+    "deepseek": "deepseek",
+    "mistralai": "mistral",
+    "x-ai": "xai",
+    "qwen": "qwen",
+}

@@ -1,0 +1,5 @@
+import sys
+
+from pointsman.cli.main import main
+
+sys.exit(main())

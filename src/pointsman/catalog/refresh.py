@@ -1,0 +1,99 @@
+"""Turn a provider's published model list into a price list, so routing never runs on stale prices.
+
+Today: OpenRouter's `GET /api/v1/models` JSON, whose prices are USD per token as strings.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pointsman.errors import ConfigError
+from pointsman.providers.registry import OPENROUTER_VENDORS
+
+_MILLION = Decimal(1_000_000)
+
+
+def fetch(source: str, timeout: float = 30.0) -> bytes:
+    if source.startswith(("http://", "https://")):
+        try:
+            with urllib.request.urlopen(source, timeout=timeout) as response:  # noqa: S310 - http(s) only
+                body: bytes = response.read()
+                return body
+        except OSError as exc:
+            raise ConfigError(f"{source}: cannot download the model list: {exc}") from None
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read the model list: {exc.strerror}") from None
+
+
+def _per_million(value: Any) -> str | None:
+    """'0.0000025' per token → '2.5' per million; '-1' (a router's variable price) → None."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    if amount < 0:
+        return None
+    return format((amount * _MILLION).normalize(), "f")
+
+
+def _capabilities(entry: dict[str, Any]) -> list[str]:
+    params = set(entry.get("supported_parameters") or ())
+    inputs = set((entry.get("architecture") or {}).get("input_modalities") or ())
+    caps = ["streaming"]
+    caps += ["tools"] if "tools" in params else []
+    caps += ["vision"] if "image" in inputs else []
+    caps += ["json_schema"] if "structured_outputs" in params else []
+    caps += ["json_object"] if "response_format" in params else []
+    caps += ["reasoning"] if "reasoning" in params or entry.get("reasoning") else []
+    return sorted(caps)
+
+
+def _row(provider: str, model: str, entry: dict[str, Any]) -> dict[str, Any] | None:
+    pricing = entry.get("pricing") or {}
+    prompt, completion = _per_million(pricing.get("prompt")), _per_million(pricing.get("completion"))
+    if prompt is None or completion is None:
+        return None
+    row: dict[str, Any] = {"provider": provider, "model": model, "input": prompt, "output": completion}
+    for key, name in (("input_cache_read", "cached_input"), ("input_cache_write", "cache_write")):
+        value = _per_million(pricing.get(key)) if key in pricing else None
+        if value is not None:
+            row[name] = value
+    if isinstance(entry.get("context_length"), int):
+        row["context_window"] = entry["context_length"]
+    top = entry.get("top_provider") or {}
+    if isinstance(top.get("max_completion_tokens"), int):
+        row["max_output_tokens"] = top["max_completion_tokens"]
+    row["capabilities"] = _capabilities(entry)
+    return row
+
+
+def openrouter_to_price_list(data: Any, *, source: str, checked: str | None = None) -> tuple[str, int]:
+    """Rows for calling each model through OpenRouter, plus rows under its vendor's own name."""
+    entries = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{source}: expected OpenRouter's model list, an object with a `data` array")
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(ident, str):
+            continue
+        row = _row("openrouter", ident, entry)
+        if row is None:
+            continue
+        rows.append(row)
+        vendor_name, _, model = ident.partition("/")
+        vendor = OPENROUTER_VENDORS.get(vendor_name)
+        if vendor and model and ":" not in model:
+            rows.append({**row, "provider": vendor, "model": model})
+    import time
+
+    doc = {"checked": checked or time.strftime("%Y-%m-%d"), "source": f"OpenRouter model list ({source})",
+           "models": rows}  # fmt: skip
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), len(rows)

@@ -1,0 +1,121 @@
+"""`pointsman demo`: fake providers + the gateway on its embedded default + the OpenAI SDK, offline."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import openai
+
+from pointsman.catalog.price import format_usd
+from pointsman.cli.table import render
+from pointsman.config.loader import parse_config
+from pointsman.fakes.base import FakeModel
+from pointsman.fakes.openai_server import FakeOpenAI
+from pointsman.ledger.spend import summarize
+from pointsman.ledger.sqlite import read_rows
+from pointsman.serving import BackgroundServers
+
+_CONFIG = """
+providers:
+  cloud-a:            # an OpenAI-shaped provider; the preset says whose built-in prices apply
+    preset: openai
+    base_url: {a}/v1
+    api_key: demo-key-a
+  cloud-b:
+    preset: openai
+    base_url: {b}/v1
+    api_key: demo-key-b
+models:
+  fast:  {{provider: cloud-a, upstream: gpt-4o-mini}}
+  smart: {{provider: cloud-b, upstream: gpt-4o}}
+  embed: {{provider: cloud-a, upstream: text-embedding-3-small}}
+aliases:
+  default: fast
+ledger:
+  path: {ledger}
+"""
+
+_WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+_SCHEMA = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "ticket",
+        "schema": {"type": "object", "properties": {"priority": {"type": "string", "enum": ["low", "high"]},
+                   "summary": {"type": "string"}}, "required": ["priority", "summary"]},  # fmt: skip
+    },
+}
+
+
+def _workload(client: openai.OpenAI) -> list[tuple[str, Callable[[], Any]]]:
+    chat = client.chat.completions
+    user = [{"role": "user", "content": "Summarise our refund policy in one line."}]
+    return [
+        ("plain chat, alias", lambda: chat.with_raw_response.create(model="default", messages=user)),
+        ("plain chat", lambda: chat.with_raw_response.create(model="smart", messages=user)),
+        ("streamed", lambda: chat.with_raw_response.create(
+            model="smart", messages=user, stream=True, stream_options={"include_usage": True})),
+        ("tool call", lambda: chat.with_raw_response.create(
+            model="fast", messages=[{"role": "user", "content": "Use the tool: weather in Oslo?"}],
+            tools=[_WEATHER_TOOL])),
+        ("JSON schema", lambda: chat.with_raw_response.create(
+            model="smart", messages=[{"role": "user", "content": "File a ticket: the app crashes"}],
+            response_format=_SCHEMA)),
+        ("provider/model name", lambda: chat.with_raw_response.create(model="cloud-b/gpt-4o", messages=user)),
+        ("tagged (metadata)", lambda: chat.with_raw_response.create(
+            model="fast", messages=user, metadata={"team": "support"})),
+        ("embeddings", lambda: client.embeddings.with_raw_response.create(model="embed", input=["refunds", "tax"])),
+        ("unknown model", lambda: chat.with_raw_response.create(model="gpt-9", messages=user)),
+        ("provider says 429", lambda: chat.with_raw_response.create(
+            model="fast", messages=user, extra_body={"fake_fault": {"kind": "status", "status": 429}})),
+    ]  # fmt: skip
+
+
+def _run_one(call: Callable[[], Any]) -> tuple[str, str, str, str]:
+    try:
+        raw = call()
+    except openai.APIStatusError as exc:
+        return "-", "-", f"error {exc.status_code}", exc.message[:60]
+    headers = raw.headers
+    parsed = raw.parse()
+    if isinstance(parsed, openai.Stream):
+        for _ in parsed:
+            pass
+    return headers["x-pointsman-model"], headers["x-pointsman-provider"], headers.get("x-pointsman-cost-usd", "(in ledger)"), headers["x-pointsman-route"]  # fmt: skip
+
+
+def run_demo(ledger_path: str = "") -> int:
+    ledger = ledger_path or os.path.join(tempfile.mkdtemp(prefix="pointsman-demo-"), "ledger.db")
+    servers = BackgroundServers()
+    try:
+        a = servers.start_fake(FakeOpenAI(default=FakeModel(latency=0.02, ttft=0.03, tokens_per_second=400)))
+        b = servers.start_fake(FakeOpenAI(default=FakeModel(latency=0.08, ttft=0.06, tokens_per_second=150)))
+        config = parse_config(_CONFIG.format(a=a.url, b=b.url, ledger=ledger), "<demo>", {})
+        app, url = servers.start_gateway(config)
+        print(f"pointsman demo: gateway on {url}, two fake providers, ledger {ledger}\n")
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="not-needed", max_retries=0)
+        rows = []
+        for what, call in _workload(client):
+            started = time.perf_counter()
+            model, provider, cost, route = _run_one(call)
+            rows.append([what, model, provider, cost, f"{(time.perf_counter() - started) * 1000:.1f}", route])
+        print(render(["request", "answered by", "provider", "cost $", "ms", "route / error"], rows))
+        servers.stop_gateway(app)  # stops like SIGTERM does: drains and flushes the ledger
+    finally:
+        servers.close()
+    lines = summarize(read_rows(ledger), "model")
+    table = [[x.group, str(x.requests), str(x.errors), str(x.prompt_tokens), str(x.completion_tokens),
+              format_usd(x.cost_usd)] for x in lines]  # fmt: skip
+    print("\nledger, by model:\n" + render(["model", "requests", "errors", "prompt tok", "completion tok", "cost $"], table))
+    print(f"\nEvery request above has one ledger row. Explore it: pointsman spend --ledger {ledger} --by tag")
+    return 0

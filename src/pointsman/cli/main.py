@@ -1,0 +1,86 @@
+"""`pointsman` command line: serve, demo, models, config check, spend, prices refresh, fake."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from pointsman.errors import ConfigError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pointsman.cli import commands
+
+    parser = argparse.ArgumentParser(prog="pointsman", description="An OpenAI-compatible model-routing gateway.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="run the gateway")
+    p.add_argument("--config", "-c", help="config file (YAML); without one, only defaults")
+    p.add_argument("--host", help="override server.host")
+    p.add_argument("--port", type=int, help="override server.port")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.set_defaults(run=commands.serve)
+
+    p = sub.add_parser("demo", help="run fake providers and the gateway, send a mixed workload, show costs")
+    p.add_argument("--ledger", default="", help="keep the demo's ledger at this path (default: a temp file)")
+    p.set_defaults(run=commands.demo)
+
+    p = sub.add_parser("models", help="list the model catalog with prices")
+    p.add_argument("--config", "-c", help="config file; without one, the whole built-in price list")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=commands.models)
+
+    p = sub.add_parser("config", help="configuration tools")
+    config_sub = p.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
+    c = config_sub.add_parser("check", help="validate a config file and summarise it")
+    c.add_argument("file")
+    c.set_defaults(run=commands.config_check)
+
+    p = sub.add_parser("spend", help="summarise the ledger by model, key, day or tag")
+    p.add_argument("--config", "-c", help="config file (for ledger.path)")
+    p.add_argument("--ledger", help="ledger file (default: ledger.path of the config)")
+    p.add_argument("--by", default="model", choices=["model", "key", "day", "tag", "provider", "status"])
+    p.add_argument("--days", type=float, help="only the last N days")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=commands.spend)
+
+    p = sub.add_parser("prices", help="price list tools")
+    prices_sub = p.add_subparsers(dest="prices_command", required=True, metavar="SUBCOMMAND")
+    r = prices_sub.add_parser("refresh", help="write a price list from a provider's published model list")
+    r.add_argument("--from", dest="source", required=True, help="a file or http(s) URL of OpenRouter's model list JSON")
+    r.add_argument("--out", required=True, help="price list to write (point catalog.prices_file at it)")
+    r.set_defaults(run=commands.prices_refresh)
+
+    p = sub.add_parser("fake", help="run a fake provider (for benchmarks and manual tests)")
+    p.add_argument("wire", choices=["openai"])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=9100)
+    p.add_argument("--latency", type=float, default=0.0, help="seconds before a whole answer")
+    p.add_argument("--ttft", type=float, default=0.0, help="seconds before the first streamed token")
+    p.add_argument("--tps", type=float, default=0.0, help="streamed tokens per second (0: unpaced)")
+    p.add_argument("--reply", help="fixed reply text")
+    p.set_defaults(run=commands.fake)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2"):  # the SDKs log every request at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    run: Command = args.run
+    try:
+        return run(args)
+    except ConfigError as error:
+        print(f"pointsman: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

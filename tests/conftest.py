@@ -1,0 +1,164 @@
+"""Shared fixtures: fake providers and gateways on real loopback sockets, in a background loop."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from pointsman.api.app import GatewayApp
+from pointsman.config.loader import parse_config
+from pointsman.fakes.base import FakeModel
+from pointsman.fakes.openai_server import FakeOpenAI
+from pointsman.ledger.sqlite import read_rows
+from pointsman.serving import BackgroundServers
+
+PROVIDER_KEY = "sk-provider-secret-0123456789"
+
+BASE_CONFIG = """
+providers:
+  fake:
+    type: openai
+    base_url: {fake_url}/v1
+    api_key: {provider_key}
+    timeouts: {{connect: 2, read: 3}}
+models:
+  small:
+    provider: fake
+    upstream: small-1
+    input: "0.15"
+    cached_input: "0.075"
+    output: "0.60"
+  big:
+    provider: fake
+    upstream: big-1
+    input: "2.50"
+    output: "10"
+  cachey:
+    provider: fake
+    upstream: cachey-1
+    input: "1.00"
+    cached_input: "0.10"
+    output: "4.00"
+  thinker:
+    provider: fake
+    upstream: thinker-1
+    input: "1.10"
+    output: "4.40"
+  slow:
+    provider: fake
+    upstream: slow-1
+    input: "1"
+    output: "1"
+  embed:
+    provider: fake
+    upstream: embed-1
+    input: "0.02"
+    output: "0"
+    capabilities: [embeddings]
+aliases:
+  fast: small
+catalog:
+  builtin: false
+ledger:
+  path: {ledger}
+  flush_interval: 0.05
+"""
+
+FAKE_MODELS = {
+    "small-1": FakeModel(),
+    "big-1": FakeModel(),
+    "cachey-1": FakeModel(cached_tokens=6),
+    "thinker-1": FakeModel(reasoning_tokens=40),
+    "slow-1": FakeModel(latency=5.0, ttft=5.0),
+    "embed-1": FakeModel(),
+    "unlisted-9": FakeModel(),
+}
+
+
+@dataclass
+class Gateway:
+    app: GatewayApp
+    url: str
+    ledger: str
+    servers: BackgroundServers
+
+    def client(self, api_key: str = "anything", **kw: Any) -> openai.OpenAI:
+        return openai.OpenAI(base_url=f"{self.url}/v1", api_key=api_key, max_retries=0, **kw)
+
+    def async_client(self, api_key: str = "anything", **kw: Any) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=f"{self.url}/v1", api_key=api_key, max_retries=0, **kw)
+
+    def rows(self) -> list[dict[str, Any]]:
+        self.servers.run(self.app.gateway.ledger.flush())
+        return list(read_rows(self.ledger))
+
+    def row(self, request_id: str) -> dict[str, Any]:
+        found = [r for r in self.rows() if r["id"] == request_id]
+        assert len(found) == 1, f"expected one ledger row for {request_id}, found {len(found)}"
+        return found[0]
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[BackgroundServers]:
+    bg = BackgroundServers()
+    yield bg
+    bg.close()
+
+
+@pytest.fixture(scope="session")
+def fake(servers: BackgroundServers) -> FakeOpenAI:
+    return servers.start_fake(FakeOpenAI(dict(FAKE_MODELS), api_key=PROVIDER_KEY))  # type: ignore[return-value]
+
+
+@pytest.fixture(autouse=True)
+def _clean_fake(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "fake" in request.fixturenames:
+        fake: FakeOpenAI = request.getfixturevalue("fake")
+        fake.faults.clear()
+        fake.seen.clear()
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def make_gateway(
+    servers: BackgroundServers, fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Gateway]]:
+    started: list[Gateway] = []
+
+    def make(extra: str = "", *, text: str | None = None, **kw: Any) -> Gateway:
+        """BASE_CONFIG plus `extra`, or a whole config `text` whose `{ledger}` is filled in."""
+        ledger = str(tmp_path_factory.mktemp("ledger") / f"ledger-{next(_counter)}.db")
+        if text is None:
+            text = BASE_CONFIG.format(fake_url=fake.url, provider_key=PROVIDER_KEY, ledger=ledger) + extra
+        else:
+            text = text.replace("{ledger}", ledger)
+        app, url = servers.start_gateway(parse_config(text, "test.yaml", {}), **kw)
+        gateway = Gateway(app, url, ledger, servers)
+        started.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in started:
+        servers.stop_gateway(gateway.app)
+
+
+@pytest.fixture(scope="session")
+def gateway(make_gateway: Callable[..., Gateway]) -> Gateway:
+    return make_gateway()
+
+
+def user(text: str) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": text}]
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
