@@ -12,7 +12,7 @@ def test_cost_splits_fresh_cached_and_written_input() -> None:
     price = Price(Decimal("3"), Decimal("15"), cached_input=Decimal("0.30"), cache_write=Decimal("3.75"))
     usage = Usage(input_tokens=10_000, output_tokens=500, cached_tokens=6_000, cache_write_tokens=1_000)
     # 3,000 fresh × 3 + 6,000 × 0.30 + 1,000 × 3.75 + 500 × 15, per million
-    assert price.cost(usage) == Decimal("0.02055")
+    assert price.cost(usage) == Decimal("0.02205")
 
 
 def test_missing_cache_prices_fall_back_to_input_price() -> None:
