@@ -78,6 +78,7 @@ FAKE_MODELS = {
     "slow-1": FakeModel(latency=5.0, ttft=5.0),
     "embed-1": FakeModel(),
     "unlisted-9": FakeModel(),
+    "steady-1": FakeModel(latency=0.25),
 }
 
 

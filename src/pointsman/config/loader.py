@@ -52,7 +52,8 @@ def _convert(doc: YamlDocument, value: Any, kind: Any, path: Path) -> Any:
         message, sub = match.group("msg"), match.group("path") or ""
         full: list[str | int] = list(path)
         for name, index in _PART.findall(sub):
-            full.append(name if name else int(index))
+            if name or index:  # `[...]` (a key msgspec does not name) adds nothing
+                full.append(name if name else int(index))
         unknown = _UNKNOWN.search(message)
         if unknown:
             full.append(unknown.group(1))
@@ -136,7 +137,10 @@ def parse_config(text: str, source: str, env: Mapping[str, str]) -> Config:
         if not isinstance(raw, dict):
             raise doc.fail((name,), f"`{name}` must be a mapping of name → settings")
         maps[name] = {str(k): _convert(doc, v, kind, (name, str(k))) for k, v in raw.items()}
-    aliases = _convert(doc, data.get("aliases"), dict[str, str], ("aliases",))
+    aliases = _convert(doc, data.get("aliases"), dict[str, object], ("aliases",))
+    for alias, target in aliases.items():
+        if not isinstance(target, str):
+            raise doc.fail(("aliases", alias), "an alias names one model (a string)")
     providers = {name: _provider(doc, name, cfg, env) for name, cfg in maps["providers"].items()}
     for name, model in maps["models"].items():
         _check_model(doc, name, model, providers)

@@ -47,7 +47,7 @@ class YamlDocument:
             self._index(node, ())
 
     def _index(self, node: yaml.Node, path: Path) -> None:
-        self.lines[path] = node.start_mark.line + 1
+        self.lines.setdefault(path, node.start_mark.line + 1)  # a key's own line wins over its value's
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
