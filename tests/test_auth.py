@@ -7,6 +7,7 @@ from typing import Any
 import httpx2 as httpx
 import openai
 import pytest
+
 from conftest import Gateway, user
 
 KEYS = """
@@ -48,8 +49,11 @@ def test_models_and_embeddings_need_the_key_too(locked: Gateway) -> None:
 
 
 def test_anthropic_style_x_api_key_header_is_accepted(locked: Gateway) -> None:
-    response = httpx.post(f"{locked.url}/v1/chat/completions", headers={"x-api-key": "pm-key-aaaa-1111"},
-                          json={"model": "small", "messages": user("x")})  # fmt: skip
+    response = httpx.post(
+        f"{locked.url}/v1/chat/completions",
+        headers={"x-api-key": "pm-key-aaaa-1111"},
+        json={"model": "small", "messages": user("x")},
+    )
     assert response.status_code == 200
 
 
@@ -59,7 +63,9 @@ def test_health_needs_no_key_but_admin_needs_the_admin_key(locked: Gateway) -> N
     gateway_key = {"authorization": "Bearer pm-key-aaaa-1111"}
     assert httpx.get(f"{locked.url}/admin/spend", headers=gateway_key).status_code == 401
     locked.client(api_key="pm-key-aaaa-1111").chat.completions.create(model="small", messages=user("x"))
-    response = httpx.get(f"{locked.url}/admin/spend?by=key", headers={"authorization": "Bearer pm-admin-9999"})
+    response = httpx.get(
+        f"{locked.url}/admin/spend?by=key", headers={"authorization": "Bearer pm-admin-9999"}
+    )
     assert response.status_code == 200
     groups = {line["group"]: line for line in response.json()["data"]}
     assert groups["team-a"]["requests"] >= 1

@@ -8,8 +8,8 @@ from typing import Any
 
 import openai
 import pytest
-from conftest import Gateway, user
 
+from conftest import Gateway, user
 from pointsman.fakes.openai_server import FakeOpenAI
 
 MILLION = Decimal(1_000_000)
@@ -24,7 +24,9 @@ def expected_cost(usage: Any, price_in: str, price_out: str, price_cached: str |
 
 
 def test_plain_completion_reaches_the_named_model_and_is_priced(gateway: Gateway, fake: FakeOpenAI) -> None:
-    raw = gateway.client().chat.completions.with_raw_response.create(model="small", messages=user("say: hello"))
+    raw = gateway.client().chat.completions.with_raw_response.create(
+        model="small", messages=user("say: hello")
+    )
     completion = raw.parse()
     assert completion.choices[0].message.content == "hello"
     assert completion.choices[0].finish_reason == "stop"
@@ -38,7 +40,9 @@ def test_plain_completion_reaches_the_named_model_and_is_priced(gateway: Gateway
     row = gateway.row(raw.headers["x-pointsman-request-id"])
     assert Decimal(row["cost_usd"]) == cost
     assert (row["prompt_tokens"], row["completion_tokens"]) == (
-        completion.usage.prompt_tokens, completion.usage.completion_tokens)  # fmt: skip
+        completion.usage.prompt_tokens,
+        completion.usage.completion_tokens,
+    )
     assert row["status"] == 200 and row["stream"] == 0 and row["estimated"] == 0
 
 
@@ -46,7 +50,9 @@ async def test_async_client_plain_and_streamed(gateway: Gateway) -> None:
     client = gateway.async_client()
     completion = await client.chat.completions.create(model="fast", messages=user("say: async works"))
     assert completion.choices[0].message.content == "async works"
-    stream = await client.chat.completions.create(model="fast", messages=user("say: one two three"), stream=True)
+    stream = await client.chat.completions.create(
+        model="fast", messages=user("say: one two three"), stream=True
+    )
     text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
     assert text == "one two three"
     await client.close()
@@ -54,7 +60,10 @@ async def test_async_client_plain_and_streamed(gateway: Gateway) -> None:
 
 def test_stream_with_include_usage_ends_with_usage_and_cost_in_ledger(gateway: Gateway) -> None:
     raw = gateway.client().chat.completions.with_raw_response.create(
-        model="big", messages=user("say: streaming is fun"), stream=True, stream_options={"include_usage": True}
+        model="big",
+        messages=user("say: streaming is fun"),
+        stream=True,
+        stream_options={"include_usage": True},
     )
     assert raw.headers["content-type"].startswith("text/event-stream")
     chunks = list(raw.parse())
@@ -78,9 +87,19 @@ def test_stream_without_include_usage_still_prices_exactly(gateway: Gateway, fak
 
 
 def test_tools_round_trip_and_streamed_tool_call_arguments_intact(gateway: Gateway, fake: FakeOpenAI) -> None:
-    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {
-        "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-        "required": ["city", "days"]}}}]  # fmt: skip
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "lookup",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+                    "required": ["city", "days"],
+                },
+            },
+        }
+    ]
     client = gateway.client()
     completion = client.chat.completions.create(
         model="small", messages=user("use the tool"), tools=tools, tool_choice="required"
@@ -100,22 +119,41 @@ def test_tools_round_trip_and_streamed_tool_call_arguments_intact(gateway: Gatew
             args += delta.function.arguments or ""
     assert name == "lookup" and json.loads(args) == {"city": "city example", "days": 42}
 
-    follow = client.chat.completions.create(model="small", tools=tools, messages=[
-        {"role": "user", "content": "use the tool"},
-        {"role": "assistant", "content": None, "tool_calls": [call.model_dump(exclude_none=True)]},
-        {"role": "tool", "tool_call_id": call.id, "content": "sunny"},
-    ])  # fmt: skip
+    follow = client.chat.completions.create(
+        model="small",
+        tools=tools,
+        messages=[
+            {"role": "user", "content": "use the tool"},
+            {"role": "assistant", "content": None, "tool_calls": [call.model_dump(exclude_none=True)]},
+            {"role": "tool", "tool_call_id": call.id, "content": "sunny"},
+        ],
+    )
     assert follow.choices[0].message.content == "The tool returned: sunny"
 
 
 def test_json_schema_and_unknown_fields_pass_untouched(gateway: Gateway, fake: FakeOpenAI) -> None:
-    schema = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"],
-              "additionalProperties": False}  # fmt: skip
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}},
+        "required": ["answer"],
+        "additionalProperties": False,
+    }
     body: dict[str, Any] = dict(
         messages=user("answer in JSON"),
-        response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": schema, "strict": True}},
-        seed=7, stop=["\n\n"], max_completion_tokens=50, temperature=0.2, top_p=0.9, logit_bias={"50256": -100},
-        user="u-1", store=False, parallel_tool_calls=False, service_tier="auto",
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "a", "schema": schema, "strict": True},
+        },
+        seed=7,
+        stop=["\n\n"],
+        max_completion_tokens=50,
+        temperature=0.2,
+        top_p=0.9,
+        logit_bias={"50256": -100},
+        user="u-1",
+        store=False,
+        parallel_tool_calls=False,
+        service_tier="auto",
     )
     completion = gateway.client().chat.completions.create(
         model="small", **body, extra_body={"vendor_specific": {"x": [1, 2]}, "top_k": 5}
@@ -150,7 +188,9 @@ def test_max_tokens_truncation_reports_length(gateway: Gateway) -> None:
 
 def test_cached_and_reasoning_tokens_priced_as_the_provider_prices_them(gateway: Gateway) -> None:
     client = gateway.client()
-    raw = client.chat.completions.with_raw_response.create(model="cachey", messages=user("a fairly long question"))
+    raw = client.chat.completions.with_raw_response.create(
+        model="cachey", messages=user("a fairly long question")
+    )
     usage = raw.parse().usage
     assert usage.prompt_tokens_details.cached_tokens == 6
     cost = expected_cost(usage, "1.00", "4.00", "0.10")
@@ -168,7 +208,9 @@ def test_cached_and_reasoning_tokens_priced_as_the_provider_prices_them(gateway:
 def test_provider_slash_model_names_route_openrouter_style(gateway: Gateway, fake: FakeOpenAI) -> None:
     raw = gateway.client().chat.completions.with_raw_response.create(model="fake/big-1", messages=user("hi"))
     assert raw.headers["x-pointsman-model"] == "big"  # the catalog entry for that upstream id
-    raw = gateway.client().chat.completions.with_raw_response.create(model="fake/unlisted-9", messages=user("hi"))
+    raw = gateway.client().chat.completions.with_raw_response.create(
+        model="fake/unlisted-9", messages=user("hi")
+    )
     assert fake.seen[-1].model == "unlisted-9"
     assert raw.headers["x-pointsman-cost-usd"] == "unknown"
     assert raw.headers["x-pointsman-route"] == "manual:unlisted"
@@ -185,7 +227,9 @@ def test_models_endpoint_lists_catalog_and_aliases(gateway: Gateway) -> None:
 
 
 def test_embeddings_priced_by_input_tokens(gateway: Gateway) -> None:
-    raw = gateway.client().embeddings.with_raw_response.create(model="embed", input=["hello world", "more text"])
+    raw = gateway.client().embeddings.with_raw_response.create(
+        model="embed", input=["hello world", "more text"]
+    )
     result = raw.parse()
     assert len(result.data) == 2 and len(result.data[0].embedding) == 8
     expected = result.usage.prompt_tokens * Decimal("0.02") / MILLION

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import repo_root
 
+from conftest import repo_root
 from pointsman.catalog.catalog import build_catalog, price_lists
 from pointsman.config.loader import load_config, parse_config, vendors
 from pointsman.errors import ConfigError
@@ -39,26 +39,44 @@ def fails(text: str, env: dict[str, str] | None = None) -> str:
         ("sever:\n  port: 80\n", "gw.yaml:1: sever: unknown section (did you mean 'server'?)"),
         ("server:\n  port: eighty\n", "gw.yaml:2: server.port: Expected `int`, got `str`"),
         ("server:\n  port: 70000\n", "gw.yaml:2: server.port: port must be 0..65535"),
-        ("providers:\n  x:\n    type: openai\n    base_url: http://h/v1\n    timeouts: {conect: 1}\n",
-         "gw.yaml:5: providers.x.timeouts.conect: unknown key (did you mean 'connect'?)"),
+        (
+            "providers:\n  x:\n    type: openai\n    base_url: http://h/v1\n    timeouts: {conect: 1}\n",
+            "gw.yaml:5: providers.x.timeouts.conect: unknown key (did you mean 'connect'?)",
+        ),
         ("providers:\n  x: {type: grpc, base_url: http://h}\n", "providers.x.type: unknown wire type 'grpc'"),
         ("providers:\n  x: {base_url: http://h}\n", "providers.x: missing `type`"),
         ("providers:\n  x: {type: openai}\n", "providers.x.base_url: missing base_url"),
         ("providers:\n  x: {preset: nosuch}\n", "providers.x.preset: unknown preset 'nosuch'"),
         ("providers:\n  x: {type: openai, base_url: ftp://h}\n", "base_url must start with http"),
         ("models:\n  m: {provider: ghost}\n", "gw.yaml:2: models.m.provider: unknown provider 'ghost'"),
-        ("providers:\n  openai: {}\nmodels:\n  m: {provider: openai, input: -1}\n", "models.m.input: a price"),
-        ("providers:\n  openai: {}\nmodels:\n  m:\n    provider: openai\n    capabilities: [telepathy]\n",
-         "gw.yaml:6: models.m.capabilities: unknown capability telepathy"),
+        (
+            "providers:\n  openai: {}\nmodels:\n  m: {provider: openai, input: -1}\n",
+            "models.m.input: a price",
+        ),
+        (
+            "providers:\n  openai: {}\nmodels:\n  m:\n    provider: openai\n    capabilities: [telepathy]\n",
+            "gw.yaml:6: models.m.capabilities: unknown capability telepathy",
+        ),
         ("models:\n  m: {}\n", "models.m: Object missing required field `provider`"),
-        ("providers:\n  openai: {}\naliases:\n  a: gpt-4o-mnii\n",
-         "gw.yaml:4: aliases.a: target 'gpt-4o-mnii' is not a model in the catalog (did you mean gpt-4o-mini"),
-        ("providers:\n  openai:\n    api_key: ${NOT_SET_ANYWHERE}\n",
-         "gw.yaml:3: providers.openai.api_key: environment variable NOT_SET_ANYWHERE is not set"),
+        (
+            "providers:\n  openai: {}\naliases:\n  a: gpt-4o-mnii\n",
+            "gw.yaml:4: aliases.a: target 'gpt-4o-mnii' is not a model in the catalog "
+            "(did you mean gpt-4o-mini",
+        ),
+        (
+            "providers:\n  openai:\n    api_key: ${NOT_SET_ANYWHERE}\n",
+            "gw.yaml:3: providers.openai.api_key: environment variable NOT_SET_ANYWHERE is not set",
+        ),
         ("server: [1, 2\n", "gw.yaml:2: not valid YAML"),
         ("- just\n- a list\n", "the top level must be a mapping"),
-        ("providers:\n  openai: {}\naliases:\n  a: {b: c}\n", "gw.yaml:4: aliases.a: an alias names one model"),
-        ("server:\n  keys:\n    - {id: a, key: k1}\n    - {id: a, key: k2}\n", "server.keys[1].id: duplicate key id"),
+        (
+            "providers:\n  openai: {}\naliases:\n  a: {b: c}\n",
+            "gw.yaml:4: aliases.a: an alias names one model",
+        ),
+        (
+            "server:\n  keys:\n    - {id: a, key: k1}\n    - {id: a, key: k2}\n",
+            "server.keys[1].id: duplicate key id",
+        ),
     ],
 )
 def test_wrong_config_names_file_line_key_and_problem(text: str, expected: str) -> None:
@@ -69,12 +87,20 @@ def test_good_config_with_presets_env_and_builtin_prices() -> None:
     text = GOOD.replace("models:\n", "models:\n  smart: {provider: openai, upstream: gpt-4o, output: 9.5}\n")
     config = parse_config(text, "gw.yaml", {})
     openai = config.providers["openai"]
-    assert (openai.type, openai.base_url, openai.auth_header) == ("openai", "https://api.openai.com/v1", "authorization")
+    assert (openai.type, openai.base_url, openai.auth_header) == (
+        "openai",
+        "https://api.openai.com/v1",
+        "authorization",
+    )
     catalog = build_catalog(config, vendors(config), price_lists(config))
     fast = catalog.resolve("fast")
     assert fast.price is not None and fast.price.input == Decimal("0.15") and fast.origin == "config"
     smart = catalog.resolve("smart")
-    assert smart.price is not None and smart.price.output == Decimal("9.5") and smart.price.input == Decimal("2.5")
+    assert (
+        smart.price is not None
+        and smart.price.output == Decimal("9.5")
+        and smart.price.input == Decimal("2.5")
+    )
     assert catalog.resolve("default").name == "fast"
     assert catalog.resolve("gpt-4o").origin == "builtin"  # built-in rows of the openai vendor
     assert catalog.resolve("openai/gpt-4o-mini").name == "fast"
@@ -93,8 +119,9 @@ def test_env_references_and_preset_key_variables() -> None:
 
 
 def test_yaml_floats_become_exact_decimals() -> None:
-    config = parse_config("providers:\n  o: {preset: openai}\nmodels:\n  m: {provider: o, input: 0.1, output: 0.7}\n",
-                          "x", {})  # fmt: skip
+    config = parse_config(
+        "providers:\n  o: {preset: openai}\nmodels:\n  m: {provider: o, input: 0.1, output: 0.7}\n", "x", {}
+    )
     assert config.models["m"].input == Decimal("0.1") and config.models["m"].output == Decimal("0.7")
 
 
@@ -106,8 +133,12 @@ def test_config_is_frozen() -> None:
 
 def test_example_config_passes_check() -> None:
     path = repo_root() / "examples" / "pointsman.yaml"
-    result = subprocess.run([sys.executable, "-m", "pointsman", "config", "check", str(path)],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "pointsman", "config", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "provider    openai" in result.stdout
     load_config(str(path))
@@ -116,10 +147,18 @@ def test_example_config_passes_check() -> None:
 def test_config_check_fails_non_zero_naming_the_typo(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("server:\n  host: 127.0.0.1\n  prot: 4000\n")
-    result = subprocess.run([sys.executable, "-m", "pointsman", "config", "check", str(bad)],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "pointsman", "config", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert f"{bad}:3: server.prot: unknown key (did you mean 'port'?)" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "pointsman", "serve", "--config", str(bad)],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "pointsman", "serve", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "server.prot" in result.stderr

@@ -8,15 +8,23 @@ from typing import Any
 import httpx2 as httpx
 import openai
 import pytest
-from conftest import PROVIDER_KEY, Gateway, user
 
+from conftest import PROVIDER_KEY, Gateway, user
 from pointsman.fakes.faults import Fault
 from pointsman.fakes.openai_server import FakeOpenAI
 
 
-def post(gateway: Gateway, content: bytes | None = None, json: Any = None, path: str = "/v1/chat/completions",
-         method: str = "POST", **headers: str) -> httpx.Response:  # fmt: skip
-    return httpx.request(method, f"{gateway.url}{path}", content=content, json=json, headers=headers, timeout=10)
+def post(
+    gateway: Gateway,
+    content: bytes | None = None,
+    json: Any = None,
+    path: str = "/v1/chat/completions",
+    method: str = "POST",
+    **headers: str,
+) -> httpx.Response:
+    return httpx.request(
+        method, f"{gateway.url}{path}", content=content, json=json, headers=headers, timeout=10
+    )
 
 
 def assert_openai_error(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:
@@ -41,16 +49,38 @@ def assert_openai_error(response: httpx.Response, status: int, *words: str) -> d
         (b'{"model": "small", "messages": "hi"}', 400, ["must be an array"], "messages"),
         (b'{"model": "small", "messages": []}', 400, ["at least one"], "messages"),
         (b'{"model": "small", "messages": [{"content": "x"}]}', 400, ["role is missing"], "messages[0].role"),
-        (b'{"model": "small", "messages": [{"role": "robot", "content": "x"}]}', 400, ["'robot'"], "messages[0].role"),
-        (b'{"model": "small", "messages": [{"role": "user", "content": 5}]}', 400, ["content"], "messages[0].content"),
+        (
+            b'{"model": "small", "messages": [{"role": "robot", "content": "x"}]}',
+            400,
+            ["'robot'"],
+            "messages[0].role",
+        ),
+        (
+            b'{"model": "small", "messages": [{"role": "user", "content": 5}]}',
+            400,
+            ["content"],
+            "messages[0].content",
+        ),
         (b'{"model": 7, "messages": [{"role": "user", "content": "x"}]}', 400, ["non-empty string"], "model"),
-        (b'{"model": "small", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}', 400,
-         ["'stream' must be a boolean"], "stream"),
+        (
+            b'{"model": "small", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}',
+            400,
+            ["'stream' must be a boolean"],
+            "stream",
+        ),
         (b'{"model": "small", "messages": [{"role": "user", "content": "x"}], "n": "2"}', 400, ["'n'"], "n"),
-        (b'{"model": "small", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}', 400,
-         ["'temperature'"], "temperature"),
-        (b'{"model": "smal", "messages": [{"role": "user", "content": "x"}]}', 404,
-         ["'smal' does not exist", "Did you mean 'small'", "/v1/models"], "model"),
+        (
+            b'{"model": "small", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}',
+            400,
+            ["'temperature'"],
+            "temperature",
+        ),
+        (
+            b'{"model": "smal", "messages": [{"role": "user", "content": "x"}]}',
+            404,
+            ["'smal' does not exist", "Did you mean 'small'", "/v1/models"],
+            "model",
+        ),
     ],
 )
 def test_bad_requests_get_clear_errors_and_one_ledger_row(
@@ -90,26 +120,47 @@ def test_unknown_path_and_wrong_method(gateway: Gateway) -> None:
 @pytest.mark.parametrize(
     ("fault", "status", "error_class", "words"),
     [
-        ({"kind": "status", "status": 400, "message": "bad thing"}, 400, openai.BadRequestError, ["bad thing"]),
+        (
+            {"kind": "status", "status": 400, "message": "bad thing"},
+            400,
+            openai.BadRequestError,
+            ["bad thing"],
+        ),
         ({"kind": "status", "status": 403, "message": "nope"}, 403, openai.PermissionDeniedError, ["nope"]),
         ({"kind": "status", "status": 404}, 404, openai.NotFoundError, ["404"]),
         ({"kind": "status", "status": 429, "retry_after": "7"}, 429, openai.RateLimitError, ["429"]),
         ({"kind": "status", "status": 429}, 429, openai.RateLimitError, ["429"]),
         ({"kind": "status", "status": 500}, 502, openai.APIStatusError, ["returned 500"]),
         ({"kind": "status", "status": 503}, 503, openai.APIStatusError, ["returned 503"]),
-        ({"kind": "status", "status": 529, "error_type": "overloaded_error"}, 503, openai.APIStatusError, ["529"]),
-        ({"kind": "status", "status": 400, "code": "context_length_exceeded", "message": "too long"}, 400,
-         openai.BadRequestError, ["too long"]),
+        (
+            {"kind": "status", "status": 529, "error_type": "overloaded_error"},
+            503,
+            openai.APIStatusError,
+            ["529"],
+        ),
+        (
+            {"kind": "status", "status": 400, "code": "context_length_exceeded", "message": "too long"},
+            400,
+            openai.BadRequestError,
+            ["too long"],
+        ),
         ({"kind": "reset"}, 502, openai.APIStatusError, ["fake"]),
         ({"kind": "no_response", "seconds": 30}, 504, openai.APIStatusError, ["did not answer"]),
     ],
 )
 def test_upstream_failures_map_to_meaningful_statuses(
-    gateway: Gateway, fake: FakeOpenAI, fault: dict[str, Any], status: int, error_class: type, words: list[str]
+    gateway: Gateway,
+    fake: FakeOpenAI,
+    fault: dict[str, Any],
+    status: int,
+    error_class: type,
+    words: list[str],
 ) -> None:
     started = time.monotonic()
     with pytest.raises(error_class) as info:
-        gateway.client().chat.completions.create(model="small", messages=user("hi"), extra_body={"fake_fault": fault})
+        gateway.client().chat.completions.create(
+            model="small", messages=user("hi"), extra_body={"fake_fault": fault}
+        )
     error = info.value
     assert error.status_code == status
     for word in words:
@@ -125,7 +176,9 @@ def test_upstream_failures_map_to_meaningful_statuses(
 def test_context_length_is_classified(gateway: Gateway) -> None:
     fault = {"kind": "status", "status": 400, "code": "context_length_exceeded"}
     with pytest.raises(openai.BadRequestError) as info:
-        gateway.client().chat.completions.create(model="small", messages=user("x"), extra_body={"fake_fault": fault})
+        gateway.client().chat.completions.create(
+            model="small", messages=user("x"), extra_body={"fake_fault": fault}
+        )
     assert info.value.code == "context_length_exceeded"
 
 
@@ -135,13 +188,15 @@ def test_unreachable_provider_is_502(make_gateway: Any) -> None:
     closed = bind("127.0.0.1", 0)
     port = closed.getsockname()[1]
     closed.close()  # nothing listens here now
-    gw = make_gateway(text=f"""
+    gw = make_gateway(
+        text=f"""
 providers:
   ghost: {{type: openai, base_url: "http://127.0.0.1:{port}/v1"}}
 models:
   g: {{provider: ghost, input: 1, output: 1}}
 ledger: {{path: "{{ledger}}"}}
-""")
+"""
+    )
     with pytest.raises(openai.APIStatusError) as info:
         gw.client().chat.completions.create(model="g", messages=user("x"))
     assert info.value.status_code == 502
@@ -152,7 +207,9 @@ ledger: {{path: "{{ledger}}"}}
 def test_provider_key_never_reaches_the_client(gateway: Gateway) -> None:
     fault = {"kind": "status", "status": 401, "message": f"Incorrect API key provided: {PROVIDER_KEY}"}
     with pytest.raises(openai.AuthenticationError) as info:
-        gateway.client().chat.completions.create(model="small", messages=user("x"), extra_body={"fake_fault": fault})
+        gateway.client().chat.completions.create(
+            model="small", messages=user("x"), extra_body={"fake_fault": fault}
+        )
     text = info.value.response.text
     assert PROVIDER_KEY not in text and PROVIDER_KEY[:12] not in text and "[redacted]" in text
     row = gateway.row(info.value.response.headers["x-pointsman-request-id"])
@@ -160,13 +217,15 @@ def test_provider_key_never_reaches_the_client(gateway: Gateway) -> None:
 
 
 def test_masked_key_echoed_by_the_provider_is_redacted_too(make_gateway: Any, fake: FakeOpenAI) -> None:
-    gw = make_gateway(text=f"""
+    gw = make_gateway(
+        text=f"""
 providers:
   fake: {{type: openai, base_url: "{fake.url}/v1", api_key: sk-wrong-key-abcdef123}}
 models:
   small: {{provider: fake, upstream: small-1, input: 1, output: 1}}
 ledger: {{path: "{{ledger}}"}}
-""")
+"""
+    )
     with pytest.raises(openai.AuthenticationError) as info:
         gw.client().chat.completions.create(model="small", messages=user("x"))
     assert "sk-***" not in info.value.response.text and "f123" not in info.value.response.text
@@ -176,9 +235,11 @@ ledger: {{path: "{{ledger}}"}}
 @pytest.mark.parametrize("kind", ["cut", "malformed", "error_event"])
 def test_stream_broken_after_bytes_sent_ends_with_an_error_event(gateway: Gateway, kind: str) -> None:
     stream = gateway.client().chat.completions.create(
-        model="small", messages=user("say: one two three four five six"), stream=True,
+        model="small",
+        messages=user("say: one two three four five six"),
+        stream=True,
         extra_body={"fake_fault": {"kind": kind, "after": 3}},
-    )  # fmt: skip
+    )
     received = []
     with pytest.raises(openai.APIError) as info:
         for chunk in stream:
@@ -192,9 +253,11 @@ def test_stream_broken_after_bytes_sent_ends_with_an_error_event(gateway: Gatewa
 def test_stream_stall_is_cut_by_the_read_timeout(gateway: Gateway) -> None:
     started = time.monotonic()
     stream = gateway.client().chat.completions.create(
-        model="small", messages=user("say: a b c d"), stream=True,
+        model="small",
+        messages=user("say: a b c d"),
+        stream=True,
         extra_body={"fake_fault": {"kind": "stall", "after": 2, "seconds": 30}},
-    )  # fmt: skip
+    )
     with pytest.raises(openai.APIError) as info:
         for _ in stream:
             pass
@@ -205,21 +268,29 @@ def test_stream_stall_is_cut_by_the_read_timeout(gateway: Gateway) -> None:
 def test_stream_failing_before_any_byte_is_a_plain_http_error(gateway: Gateway) -> None:
     with pytest.raises(openai.RateLimitError):
         gateway.client().chat.completions.create(
-            model="small", messages=user("x"), stream=True,
+            model="small",
+            messages=user("x"),
+            stream=True,
             extra_body={"fake_fault": {"kind": "status", "status": 429, "retry_after": "1"}},
-        )  # fmt: skip
+        )
     with pytest.raises(openai.APIStatusError) as info:
         gateway.client().chat.completions.create(
-            model="small", messages=user("x"), stream=True, extra_body={"fake_fault": {"kind": "cut", "after": 0}}
+            model="small",
+            messages=user("x"),
+            stream=True,
+            extra_body={"fake_fault": {"kind": "cut", "after": 0}},
         )
     assert info.value.status_code == 502
 
 
 def test_stream_without_done_is_finalised_with_its_usage(gateway: Gateway) -> None:
     raw = gateway.client().chat.completions.with_raw_response.create(
-        model="small", messages=user("say: no done here"), stream=True, stream_options={"include_usage": True},
+        model="small",
+        messages=user("say: no done here"),
+        stream=True,
+        stream_options={"include_usage": True},
         extra_body={"fake_fault": {"kind": "no_done"}},
-    )  # fmt: skip
+    )
     chunks = list(raw.parse())
     assert chunks[-1].usage is not None
     row = gateway.row(raw.headers["x-pointsman-request-id"])
@@ -236,9 +307,12 @@ def test_missing_usage_is_counted_locally_and_marked_estimated(gateway: Gateway)
     assert row["estimated"] == 1 and row["completion_tokens"] == 3 and row["prompt_tokens"] > 0
 
     raw = client.chat.completions.with_raw_response.create(
-        model="small", messages=user("say: count me please"), stream=True, stream_options={"include_usage": True},
+        model="small",
+        messages=user("say: count me please"),
+        stream=True,
+        stream_options={"include_usage": True},
         extra_body={"fake_fault": {"kind": "no_usage"}},
-    )  # fmt: skip
+    )
     chunks = list(raw.parse())
     assert chunks[-1].usage.completion_tokens == 3, "the client asked for usage: it gets our count"
     row = gateway.row(raw.headers["x-pointsman-request-id"])
@@ -248,8 +322,14 @@ def test_missing_usage_is_counted_locally_and_marked_estimated(gateway: Gateway)
 def test_scripted_faults_hit_only_their_model(gateway: Gateway, fake: FakeOpenAI) -> None:
     fake.inject(Fault("status", status=500, model="big-1", times=2))
     client = gateway.client()
-    assert client.chat.completions.create(model="small", messages=user("say: fine")).choices[0].message.content == "fine"
+    assert (
+        client.chat.completions.create(model="small", messages=user("say: fine")).choices[0].message.content
+        == "fine"
+    )
     for _ in range(2):
         with pytest.raises(openai.APIStatusError):
             client.chat.completions.create(model="big", messages=user("x"))
-    assert client.chat.completions.create(model="big", messages=user("say: back")).choices[0].message.content == "back"
+    assert (
+        client.chat.completions.create(model="big", messages=user("say: back")).choices[0].message.content
+        == "back"
+    )

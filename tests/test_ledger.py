@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import openai
-from conftest import PROVIDER_KEY, Gateway, user
 
+from conftest import PROVIDER_KEY, Gateway, user
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.ledger.sqlite import read_rows
 
@@ -28,14 +28,19 @@ async def test_concurrent_requests_get_exactly_one_row_each(make_gateway: Any) -
         kind = i % 4
         try:
             if kind == 0:
-                raw = await client.chat.completions.with_raw_response.create(model="small", messages=user(f"n{i}"))
+                raw = await client.chat.completions.with_raw_response.create(
+                    model="small", messages=user(f"n{i}")
+                )
             elif kind == 1:
                 raw = await client.chat.completions.with_raw_response.create(
-                    model="big", messages=user(f"n{i}"), stream=True)  # fmt: skip
+                    model="big", messages=user(f"n{i}"), stream=True
+                )
                 async for _ in raw.parse():
                     pass
             elif kind == 2:
-                raw = await client.chat.completions.with_raw_response.create(model="missing", messages=user("x"))
+                raw = await client.chat.completions.with_raw_response.create(
+                    model="missing", messages=user("x")
+                )
             else:
                 raw = await client.embeddings.with_raw_response.create(model="embed", input=f"n{i}")
             return raw.headers["x-pointsman-request-id"]
@@ -54,9 +59,11 @@ async def test_concurrent_requests_get_exactly_one_row_each(make_gateway: Any) -
 
 def test_tags_from_metadata_and_header(gateway: Gateway) -> None:
     raw = gateway.client().chat.completions.with_raw_response.create(
-        model="small", messages=user("x"), metadata={"team": "search", "feature": "rerank"},
+        model="small",
+        messages=user("x"),
+        metadata={"team": "search", "feature": "rerank"},
         extra_headers={"x-pointsman-tags": "env=prod, canary"},
-    )  # fmt: skip
+    )
     row = gateway.row(raw.headers["x-pointsman-request-id"])
     assert row["tags"] == {"team": "search", "feature": "rerank", "env": "prod", "canary": ""}
 
@@ -76,8 +83,11 @@ def test_row_fields_for_a_streamed_request(gateway: Gateway) -> None:
 
 
 def _serve(config: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "pointsman", "serve", "--config", str(config)],
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pointsman", "serve", "--config", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -109,7 +119,9 @@ ledger: {{path: "{ledger}", flush_interval: 5}}
         nonlocal refused
         await asyncio.sleep(i * 0.004)
         try:
-            raw = await client.chat.completions.with_raw_response.create(model="steady", messages=user(f"{i}"))
+            raw = await client.chat.completions.with_raw_response.create(
+                model="steady", messages=user(f"{i}")
+            )
             answered.append(raw.headers["x-pointsman-request-id"])
         except openai.APIConnectionError:
             refused += 1  # sent after the gateway stopped accepting: never reached it

@@ -6,7 +6,7 @@ from pointsman.upstream.sse import SSEDecoder, SSEEvent
 
 STREAM = (
     b": comment\r\n"
-    b"event: message_start\r\ndata: {\"a\": 1}\r\n\r\n"
+    b'event: message_start\r\ndata: {"a": 1}\r\n\r\n'
     b"data: line one\ndata: line two\n\n"
     b"id: 7\rdata:no-space\r\r"
     b"data: [DONE]\n\n"

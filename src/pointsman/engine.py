@@ -102,7 +102,12 @@ class Engine:
         attempt = plan.primary
         model = attempt.model
         row = call.row
-        row.model, row.provider, row.upstream_model, row.route = model.name, model.provider, model.upstream, attempt.reason
+        row.model, row.provider, row.upstream_model, row.route = (
+            model.name,
+            model.provider,
+            model.upstream,
+            attempt.reason,
+        )
         return attempt, self._providers[model.provider]
 
     def _settle(self, call: Call, model: CatalogModel, usage: Usage, timing: _Timing) -> Decimal | None:
@@ -187,7 +192,8 @@ class Engine:
                         break
                 if not sink.started:
                     raise UpstreamProtocolError(
-                        f"provider '{model.provider}' ended the stream without an answer", provider=model.provider
+                        f"provider '{model.provider}' ended the stream without an answer",
+                        provider=model.provider,
                     )
         except UpstreamError as error:
             self._failed(call, error, timing)
@@ -198,7 +204,9 @@ class Engine:
         except asyncio.CancelledError:
             # the client left: the provider still bills what it generated, so price that (estimated)
             if sink.started:
-                self._settle(call, model, translator.usage or self._estimate(call, model, translator.text), timing)
+                self._settle(
+                    call, model, translator.usage or self._estimate(call, model, translator.text), timing
+                )
             else:
                 self._failed(call, PointsmanError("client closed the connection"), timing)
             call.row.status, call.row.error_type = CLIENT_CLOSED, "client_closed"
@@ -209,7 +217,9 @@ class Engine:
 
     def _estimate(self, call: Call, model: CatalogModel, texts: list[str]) -> Usage:
         return Usage(
-            input_tokens=self._tokens.count_messages(call.body.get("messages"), model.upstream, model.tokenizer),
+            input_tokens=self._tokens.count_messages(
+                call.body.get("messages"), model.upstream, model.tokenizer
+            ),
             output_tokens=self._tokens.count_texts(texts, model.upstream, model.tokenizer),
             estimated=True,
         )

@@ -55,9 +55,7 @@ class PointsmanError(Exception):
         return []
 
     def to_openai(self) -> dict[str, Any]:
-        return {
-            "error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
-        }
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
 class ConfigError(PointsmanError):

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -86,7 +86,6 @@ class BackgroundServers:
         app = create_app(config, **kw)
         sock = bind("127.0.0.1", 0)
         server = uvicorn_server(app)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
         future = asyncio.run_coroutine_threadsafe(server.serve(sockets=[sock]), self.loop)
         self.run(_until(lambda: server.started or future.done()))
         if future.done():
@@ -111,9 +110,10 @@ class BackgroundServers:
         self._thread.join(10)
 
 
-async def _until(predicate: Any, timeout: float = 20.0) -> None:
-    async def wait() -> None:
-        while not predicate():
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(wait(), timeout)
+async def _until(predicate: Callable[[], bool], limit: float = 20.0) -> None:
+    """Poll a flag that uvicorn sets without an event to wait on."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("server did not start")
+        await asyncio.sleep(0.01)

@@ -68,7 +68,9 @@ class TokenCounter:
                     parts.append(value)
                     total += key == "name"
                 elif key == "content" and isinstance(value, list):
-                    parts.extend(p["text"] for p in value if isinstance(p, dict) and isinstance(p.get("text"), str))
+                    parts.extend(
+                        p["text"] for p in value if isinstance(p, dict) and isinstance(p.get("text"), str)
+                    )
                 elif key == "tool_calls" and isinstance(value, list):
                     for call in value:
                         fn = call.get("function") if isinstance(call, dict) else None

@@ -120,16 +120,18 @@ class GatewayApp:
             await send_error(send, error, [request.id_header])
         except Exception:
             log.exception("request %s failed", request.id)
-            error = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
-            await send_error(send, error, [request.id_header])
+            internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
+            await send_error(send, internal, [request.id_header])
 
     def _handler(self, method: str, path: str) -> Handler:
         route = ROUTES.get(path)
         if route is None:
             route = next(((m, h) for prefix, m, h in PREFIX_ROUTES if path.startswith(prefix)), None)
         if route is None:
-            raise NotFound(f"Unknown path {path}. This gateway serves /v1/chat/completions, /v1/embeddings "
-                           "and /v1/models.")  # fmt: skip
+            raise NotFound(
+                f"Unknown path {path}. This gateway serves /v1/chat/completions, /v1/embeddings "
+                "and /v1/models."
+            )
         if method != route[0]:
             raise MethodNotAllowed(f"{path} accepts {route[0]}, not {method}.")
         return route[1]

@@ -53,7 +53,9 @@ class OpenAIStreamSink:
                 return  # we asked the upstream for usage; the client did not
             self._usage_sent = True
         payload = raw if raw is not None else orjson.dumps(data)
-        await self._send({"type": "http.response.body", "body": b"data: " + payload + b"\n\n", "more_body": True})
+        await self._send(
+            {"type": "http.response.body", "body": b"data: " + payload + b"\n\n", "more_body": True}
+        )
 
     async def finish(self, usage: Usage, cost: Decimal | None) -> None:
         self._watch.stop()
@@ -61,8 +63,14 @@ class OpenAIStreamSink:
         if self._include_usage and not self._usage_sent:
             # the upstream sent none: give the client what we counted, as OpenAI would have
             last = self._last
-            chunk = {"id": last.get("id", ""), "object": "chat.completion.chunk", "created": last.get("created", 0),
-                     "model": last.get("model", ""), "choices": [], "usage": usage_json(usage)}  # fmt: skip
+            chunk = {
+                "id": last.get("id", ""),
+                "object": "chat.completion.chunk",
+                "created": last.get("created", 0),
+                "model": last.get("model", ""),
+                "choices": [],
+                "usage": usage_json(usage),
+            }
             tail += b"data: " + orjson.dumps(chunk) + b"\n\n"
         cost_text = b"unknown" if cost is None else format_usd(cost).encode()
         tail += b": x-pointsman-cost-usd " + cost_text + b"\n\ndata: [DONE]\n\n"

@@ -73,11 +73,16 @@ async def admin_spend(gateway: Gateway, request: Request) -> None:
     lines = await asyncio.to_thread(lambda: summarize(read_rows(path, since), by))
     data = [
         {
-            "group": line.group, "requests": line.requests, "errors": line.errors,
-            "prompt_tokens": line.prompt_tokens, "completion_tokens": line.completion_tokens,
-            "cached_tokens": line.cached_tokens, "cost_usd": format_usd(line.cost_usd),
-            "unpriced": line.unpriced, "estimated": line.estimated,
-        }  # fmt: skip
+            "group": line.group,
+            "requests": line.requests,
+            "errors": line.errors,
+            "prompt_tokens": line.prompt_tokens,
+            "completion_tokens": line.completion_tokens,
+            "cached_tokens": line.cached_tokens,
+            "cost_usd": format_usd(line.cost_usd),
+            "unpriced": line.unpriced,
+            "estimated": line.estimated,
+        }
         for line in lines
     ]
     await send_json(request.send, 200, orjson.dumps({"by": by, "data": data}), [request.id_header])

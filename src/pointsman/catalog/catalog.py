@@ -61,7 +61,9 @@ class Catalog:
         return [*self.models, *self.aliases]
 
 
-def _from_config(name: str, entry: ModelConfig, rows: dict[tuple[str, str], PriceRow], vendor: str) -> CatalogModel:
+def _from_config(
+    name: str, entry: ModelConfig, rows: dict[tuple[str, str], PriceRow], vendor: str
+) -> CatalogModel:
     upstream = entry.upstream or name
     row = rows.get((vendor, upstream))
     price: Price | None = row.price if row else None

@@ -21,7 +21,7 @@ _MILLION = Decimal(1_000_000)
 def fetch(source: str, timeout: float = 30.0) -> bytes:
     if source.startswith(("http://", "https://")):
         try:
-            with urllib.request.urlopen(source, timeout=timeout) as response:  # noqa: S310 - http(s) only
+            with urllib.request.urlopen(source, timeout=timeout) as response:
                 body: bytes = response.read()
                 return body
         except OSError as exc:
@@ -94,6 +94,9 @@ def openrouter_to_price_list(data: Any, *, source: str, checked: str | None = No
             rows.append({**row, "provider": vendor, "model": model})
     import time
 
-    doc = {"checked": checked or time.strftime("%Y-%m-%d"), "source": f"OpenRouter model list ({source})",
-           "models": rows}  # fmt: skip
+    doc = {
+        "checked": checked or time.strftime("%Y-%m-%d"),
+        "source": f"OpenRouter model list ({source})",
+        "models": rows,
+    }
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), len(rows)

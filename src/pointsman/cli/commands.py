@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 import time
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -14,8 +15,8 @@ import orjson
 
 from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
 from pointsman.catalog.model import CatalogModel
-from pointsman.catalog.pricelist import builtin_price_list
 from pointsman.catalog.price import format_usd
+from pointsman.catalog.pricelist import builtin_price_list
 from pointsman.cli.table import render
 from pointsman.config.loader import default_config, load_config, vendors
 from pointsman.config.schema import Config
@@ -62,19 +63,38 @@ def models(args: argparse.Namespace) -> int:
     else:
         price_list = builtin_price_list()
         rows = [
-            (f"{r.provider}/{r.model}", CatalogModel(r.model, r.provider, r.model, r.price, r.context_window,
-                                                     r.max_output_tokens, r.capabilities, origin="builtin"))
+            (
+                f"{r.provider}/{r.model}",
+                CatalogModel(
+                    r.model,
+                    r.provider,
+                    r.model,
+                    r.price,
+                    r.context_window,
+                    r.max_output_tokens,
+                    r.capabilities,
+                    origin="builtin",
+                ),
+            )
             for r in price_list.models
-        ]  # fmt: skip
+        ]
         note = f"built-in price list, prices checked {price_list.checked} ({price_list.source})"
     if args.json:
         out = [
-            {"name": name, "provider": m.provider, "upstream": m.upstream,
-             "input": cells[0], "cached_input": cells[1], "output": cells[2],
-             "context_window": m.context_window, "capabilities": sorted(m.capabilities), "origin": m.origin}
+            {
+                "name": name,
+                "provider": m.provider,
+                "upstream": m.upstream,
+                "input": cells[0],
+                "cached_input": cells[1],
+                "output": cells[2],
+                "context_window": m.context_window,
+                "capabilities": sorted(m.capabilities),
+                "origin": m.origin,
+            }
             for name, m in rows
             for cells in [_price_cells(m)]
-        ]  # fmt: skip
+        ]
         print(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
         return 0
     table = [
@@ -90,8 +110,10 @@ def config_check(args: argparse.Namespace) -> int:
     config = load_config(args.file)
     catalog = build_catalog(config, vendors(config), price_lists(config))
     print(f"{args.file}: OK")
-    print(f"  server      {config.server.host}:{config.server.port}, "
-          f"{len(config.server.keys)} gateway key(s), admin {'on' if config.server.admin_key else 'off'}")  # fmt: skip
+    print(
+        f"  server      {config.server.host}:{config.server.port}, "
+        f"{len(config.server.keys)} gateway key(s), admin {'on' if config.server.admin_key else 'off'}"
+    )
     for name, provider in config.providers.items():
         key = "key set" if provider.api_key else "no key"
         print(f"  provider    {name}: {provider.type} at {provider.base_url} ({key})")
@@ -108,20 +130,34 @@ def spend(args: argparse.Namespace) -> int:
     since = time.time() - args.days * 86400 if args.days else None
     lines = summarize(read_rows(path, since), args.by)
     if args.json:
-        out = [{**{k: getattr(line, k) for k in line.__slots__}, "cost_usd": format_usd(line.cost_usd)}
-               for line in lines]  # fmt: skip
+        out = [
+            {**{k: getattr(line, k) for k in line.__slots__}, "cost_usd": format_usd(line.cost_usd)}
+            for line in lines
+        ]
         print(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
         return 0
     table = [
-        [line.group, str(line.requests), str(line.errors), str(line.prompt_tokens), str(line.completion_tokens),
-         str(line.cached_tokens), format_usd(line.cost_usd) + ("*" if line.estimated else "")
-         + (f" (+{line.unpriced} unpriced)" if line.unpriced else "")]
+        [
+            line.group,
+            str(line.requests),
+            str(line.errors),
+            str(line.prompt_tokens),
+            str(line.completion_tokens),
+            str(line.cached_tokens),
+            format_usd(line.cost_usd)
+            + ("*" if line.estimated else "")
+            + (f" (+{line.unpriced} unpriced)" if line.unpriced else ""),
+        ]
         for line in lines
-    ]  # fmt: skip
-    total = sum((line.cost_usd for line in lines), start=type(lines[0].cost_usd)()) if lines else 0
-    print(render([args.by, "requests", "errors", "prompt tok", "completion tok", "cached tok", "cost $"], table))
-    print(f"\ntotal ${format_usd(total) if lines else '0'} over {sum(x.requests for x in lines)} rows"
-          + (" (* includes locally counted tokens)" if any(x.estimated for x in lines) else ""))  # fmt: skip
+    ]
+    total = sum((line.cost_usd for line in lines), start=Decimal(0))
+    print(
+        render([args.by, "requests", "errors", "prompt tok", "completion tok", "cached tok", "cost $"], table)
+    )
+    print(
+        f"\ntotal ${format_usd(total)} over {sum(x.requests for x in lines)} rows"
+        + (" (* includes locally counted tokens)" if any(x.estimated for x in lines) else "")
+    )
     return 0
 
 

@@ -39,7 +39,7 @@ ledger:
   path: {ledger}
 """
 
-_WEATHER_TOOL = {
+_WEATHER_TOOL: Any = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -47,38 +47,71 @@ _WEATHER_TOOL = {
         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
     },
 }
-_SCHEMA = {
+_SCHEMA: Any = {
     "type": "json_schema",
     "json_schema": {
         "name": "ticket",
-        "schema": {"type": "object", "properties": {"priority": {"type": "string", "enum": ["low", "high"]},
-                   "summary": {"type": "string"}}, "required": ["priority", "summary"]},  # fmt: skip
+        "schema": {
+            "type": "object",
+            "properties": {
+                "priority": {"type": "string", "enum": ["low", "high"]},
+                "summary": {"type": "string"},
+            },
+            "required": ["priority", "summary"],
+        },
     },
 }
 
 
+def _ask(text: str) -> Any:
+    return [{"role": "user", "content": text}]
+
+
 def _workload(client: openai.OpenAI) -> list[tuple[str, Callable[[], Any]]]:
     chat = client.chat.completions
-    user = [{"role": "user", "content": "Summarise our refund policy in one line."}]
+    user: Any = [{"role": "user", "content": "Summarise our refund policy in one line."}]
     return [
         ("plain chat, alias", lambda: chat.with_raw_response.create(model="default", messages=user)),
         ("plain chat", lambda: chat.with_raw_response.create(model="smart", messages=user)),
-        ("streamed", lambda: chat.with_raw_response.create(
-            model="smart", messages=user, stream=True, stream_options={"include_usage": True})),
-        ("tool call", lambda: chat.with_raw_response.create(
-            model="fast", messages=[{"role": "user", "content": "Use the tool: weather in Oslo?"}],
-            tools=[_WEATHER_TOOL])),
-        ("JSON schema", lambda: chat.with_raw_response.create(
-            model="smart", messages=[{"role": "user", "content": "File a ticket: the app crashes"}],
-            response_format=_SCHEMA)),
+        (
+            "streamed",
+            lambda: chat.with_raw_response.create(
+                model="smart", messages=user, stream=True, stream_options={"include_usage": True}
+            ),
+        ),
+        (
+            "tool call",
+            lambda: chat.with_raw_response.create(
+                model="fast",
+                messages=_ask("Use the tool: weather in Oslo?"),
+                tools=[_WEATHER_TOOL],
+            ),
+        ),
+        (
+            "JSON schema",
+            lambda: chat.with_raw_response.create(
+                model="smart",
+                messages=_ask("File a ticket: the app crashes"),
+                response_format=_SCHEMA,
+            ),
+        ),
         ("provider/model name", lambda: chat.with_raw_response.create(model="cloud-b/gpt-4o", messages=user)),
-        ("tagged (metadata)", lambda: chat.with_raw_response.create(
-            model="fast", messages=user, metadata={"team": "support"})),
-        ("embeddings", lambda: client.embeddings.with_raw_response.create(model="embed", input=["refunds", "tax"])),
+        (
+            "tagged (metadata)",
+            lambda: chat.with_raw_response.create(model="fast", messages=user, metadata={"team": "support"}),
+        ),
+        (
+            "embeddings",
+            lambda: client.embeddings.with_raw_response.create(model="embed", input=["refunds", "tax"]),
+        ),
         ("unknown model", lambda: chat.with_raw_response.create(model="gpt-9", messages=user)),
-        ("provider says 429", lambda: chat.with_raw_response.create(
-            model="fast", messages=user, extra_body={"fake_fault": {"kind": "status", "status": 429}})),
-    ]  # fmt: skip
+        (
+            "provider says 429",
+            lambda: chat.with_raw_response.create(
+                model="fast", messages=user, extra_body={"fake_fault": {"kind": "status", "status": 429}}
+            ),
+        ),
+    ]
 
 
 def _run_one(call: Callable[[], Any]) -> tuple[str, str, str, str]:
@@ -91,7 +124,12 @@ def _run_one(call: Callable[[], Any]) -> tuple[str, str, str, str]:
     if isinstance(parsed, openai.Stream):
         for _ in parsed:
             pass
-    return headers["x-pointsman-model"], headers["x-pointsman-provider"], headers.get("x-pointsman-cost-usd", "(in ledger)"), headers["x-pointsman-route"]  # fmt: skip
+    return (
+        headers["x-pointsman-model"],
+        headers["x-pointsman-provider"],
+        headers.get("x-pointsman-cost-usd", "(in ledger)"),
+        headers["x-pointsman-route"],
+    )
 
 
 def run_demo(ledger_path: str = "") -> int:
@@ -114,8 +152,20 @@ def run_demo(ledger_path: str = "") -> int:
     finally:
         servers.close()
     lines = summarize(read_rows(ledger), "model")
-    table = [[x.group, str(x.requests), str(x.errors), str(x.prompt_tokens), str(x.completion_tokens),
-              format_usd(x.cost_usd)] for x in lines]  # fmt: skip
-    print("\nledger, by model:\n" + render(["model", "requests", "errors", "prompt tok", "completion tok", "cost $"], table))
+    table = [
+        [
+            x.group,
+            str(x.requests),
+            str(x.errors),
+            str(x.prompt_tokens),
+            str(x.completion_tokens),
+            format_usd(x.cost_usd),
+        ]
+        for x in lines
+    ]
+    print(
+        "\nledger, by model:\n"
+        + render(["model", "requests", "errors", "prompt tok", "completion tok", "cost $"], table)
+    )
     print(f"\nEvery request above has one ledger row. Explore it: pointsman spend --ledger {ledger} --by tag")
     return 0

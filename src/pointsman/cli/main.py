@@ -15,7 +15,9 @@ Command = Callable[[argparse.Namespace], int]
 def _parser() -> argparse.ArgumentParser:
     from pointsman.cli import commands
 
-    parser = argparse.ArgumentParser(prog="pointsman", description="An OpenAI-compatible model-routing gateway.")
+    parser = argparse.ArgumentParser(
+        prog="pointsman", description="An OpenAI-compatible model-routing gateway."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="run the gateway")
@@ -51,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prices", help="price list tools")
     prices_sub = p.add_subparsers(dest="prices_command", required=True, metavar="SUBCOMMAND")
     r = prices_sub.add_parser("refresh", help="write a price list from a provider's published model list")
-    r.add_argument("--from", dest="source", required=True, help="a file or http(s) URL of OpenRouter's model list JSON")
+    r.add_argument(
+        "--from", dest="source", required=True, help="a file or http(s) URL of OpenRouter's model list JSON"
+    )
     r.add_argument("--out", required=True, help="price list to write (point catalog.prices_file at it)")
     r.set_defaults(run=commands.prices_refresh)
 

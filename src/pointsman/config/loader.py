@@ -66,7 +66,9 @@ def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[st
     path: Path = ("providers", name)
     preset_name = cfg.preset or (name if name in PRESETS else "")
     if preset_name and preset_name not in PRESETS:
-        raise doc.fail((*path, "preset"), f"unknown preset '{preset_name}'; known: {', '.join(sorted(PRESETS))}")
+        raise doc.fail(
+            (*path, "preset"), f"unknown preset '{preset_name}'; known: {', '.join(sorted(PRESETS))}"
+        )
     preset = PRESETS.get(preset_name)
     wire = cfg.type or (preset.type if preset else "")
     if not wire:
@@ -75,7 +77,11 @@ def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[st
         raise doc.fail((*path, "type"), f"unknown wire type '{wire}'; supported: {', '.join(WIRE_TYPES)}")
     base_url = cfg.base_url or (preset.base_url if preset else "")
     if not base_url.startswith(("http://", "https://")):
-        problem = "missing base_url" if not base_url else f"base_url must start with http:// or https://, got {base_url!r}"
+        problem = (
+            "missing base_url"
+            if not base_url
+            else f"base_url must start with http:// or https://, got {base_url!r}"
+        )
         raise doc.fail((*path, "base_url"), problem)
     api_key = cfg.api_key or (env.get(preset.key_env, "") if preset and preset.key_env else "")
     return msgspec.structs.replace(
@@ -85,7 +91,9 @@ def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[st
         base_url=base_url,
         api_key=api_key,
         auth_header=cfg.auth_header or (preset.auth_header if preset else "authorization"),
-        stream_usage=cfg.stream_usage if cfg.stream_usage is not None else (preset.stream_usage if preset else True),
+        stream_usage=cfg.stream_usage
+        if cfg.stream_usage is not None
+        else (preset.stream_usage if preset else True),
     )
 
 

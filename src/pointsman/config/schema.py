@@ -31,13 +31,13 @@ class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=T
     pass
 
 
-class Timeouts(_Strict):
+class Timeouts(_Strict, frozen=True):
     connect: float = 5.0
     read: float = 120.0
     """Seconds without a byte from the provider before the attempt is abandoned."""
 
 
-class ProviderConfig(_Strict):
+class ProviderConfig(_Strict, frozen=True):
     type: str = ""
     """Wire format: openai (anthropic and gemini arrive with the next providers)."""
     preset: str = ""
@@ -52,7 +52,7 @@ class ProviderConfig(_Strict):
     """Whether the vendor honours stream_options.include_usage (presets know; default yes)."""
 
 
-class ModelConfig(_Strict):
+class ModelConfig(_Strict, frozen=True):
     provider: str
     upstream: str = ""
     """The provider's own model id; defaults to the catalog name."""
@@ -66,12 +66,12 @@ class ModelConfig(_Strict):
     tokenizer: str = ""
 
 
-class GatewayKey(_Strict):
+class GatewayKey(_Strict, frozen=True):
     id: str
     key: str
 
 
-class ServerConfig(_Strict):
+class ServerConfig(_Strict, frozen=True):
     host: str = "127.0.0.1"
     port: int = 4000
     keys: tuple[GatewayKey, ...] = ()
@@ -81,20 +81,20 @@ class ServerConfig(_Strict):
     """Let `provider/model` reach a model the catalog does not list (its cost is then unknown)."""
 
 
-class LedgerConfig(_Strict):
+class LedgerConfig(_Strict, frozen=True):
     path: str = "pointsman-ledger.db"
     batch_size: int = 512
     flush_interval: float = 0.25
 
 
-class CatalogConfig(_Strict):
+class CatalogConfig(_Strict, frozen=True):
     builtin: bool = True
     """Offer the built-in price list's models of every configured provider."""
     prices_file: str = ""
     """A refreshed price list (`pointsman prices refresh`), read over the built-in one."""
 
 
-class Config(_Strict):
+class Config(_Strict, frozen=True):
     server: ServerConfig = ServerConfig()
     ledger: LedgerConfig = LedgerConfig()
     catalog: CatalogConfig = CatalogConfig()

@@ -24,6 +24,7 @@ def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     try:
         return Decimal(text)
     except InvalidOperation:
+        assert isinstance(node, yaml.ScalarNode)
         return loader.construct_yaml_float(node)
 
 
@@ -89,7 +90,9 @@ def substitute_env(value: Any, doc: YamlDocument, env: Mapping[str, str], path: 
                 return env[name]
             if default is not None:
                 return default
-            raise doc.fail(path, f"environment variable {name} is not set (write ${{{name}:-}} to allow empty)")
+            raise doc.fail(
+                path, f"environment variable {name} is not set (write ${{{name}:-}} to allow empty)"
+            )
 
         return _ENV_REF.sub(repl, value)
     if isinstance(value, dict):

@@ -147,4 +147,7 @@ def _tool_calls(ask: Ask) -> list[ToolCall]:
         chosen = ask.tools[:1]
     if ask.tool_choice is None and "tool" not in ask.last_user.lower() and "parallel" not in ask.last_user:
         return []  # auto: call tools only when the prompt mentions them, so plain prompts get text
-    return [ToolCall(f"call_{i}_{name}"[:40], name, json.dumps(example_of(schema))) for i, (name, schema) in enumerate(chosen)]
+    return [
+        ToolCall(f"call_{i}_{name}"[:40], name, json.dumps(example_of(schema)))
+        for i, (name, schema) in enumerate(chosen)
+    ]

@@ -63,7 +63,9 @@ def reset_connection(request: web.Request) -> None:
 class FakeProvider:
     """A wire-faithful fake provider on a real loopback port."""
 
-    def __init__(self, models: dict[str, FakeModel] | None = None, *, default: FakeModel | None = None) -> None:
+    def __init__(
+        self, models: dict[str, FakeModel] | None = None, *, default: FakeModel | None = None
+    ) -> None:
         self.models = models
         self.default = default or FakeModel()
         self.faults = FaultBook()
@@ -91,9 +93,7 @@ class FakeProvider:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port, reuse_address=True)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -133,7 +133,10 @@ class FakeProvider:
         return web.json_response({"ok": True})
 
     async def _requests(self, request: web.Request) -> web.Response:
-        rows = [{"ts": s.ts, "path": s.path, "model": s.model, "fault": s.fault, "body": s.body} for s in self.seen]
+        rows = [
+            {"ts": s.ts, "path": s.path, "model": s.model, "fault": s.fault, "body": s.body}
+            for s in self.seen
+        ]
         return web.Response(body=orjson.dumps(rows), content_type="application/json")
 
     async def _clear_requests(self, request: web.Request) -> web.Response:

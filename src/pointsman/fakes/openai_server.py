@@ -14,16 +14,36 @@ from pointsman.fakes.answers import Answer, Ask, answer, argument_pieces, count_
 from pointsman.fakes.base import FakeModel, FakeProvider, reset_connection
 from pointsman.fakes.faults import Fault
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 403: "permission_error",
-                404: "invalid_request_error", 429: "rate_limit_error"}  # fmt: skip
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "permission_error",
+    404: "invalid_request_error",
+    429: "rate_limit_error",
+}
 
 
-def openai_error(status: int, message: str, *, code: str | None = None, type_: str | None = None,
-                 param: str | None = None, retry_after: str | None = None) -> web.Response:  # fmt: skip
-    body = {"error": {"message": message, "type": type_ or _ERROR_TYPES.get(status, "server_error"),
-                      "param": param, "code": code}}  # fmt: skip
+def openai_error(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    type_: str | None = None,
+    param: str | None = None,
+    retry_after: str | None = None,
+) -> web.Response:
+    body = {
+        "error": {
+            "message": message,
+            "type": type_ or _ERROR_TYPES.get(status, "server_error"),
+            "param": param,
+            "code": code,
+        }
+    }
     headers = {"retry-after": retry_after} if retry_after is not None else None
-    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json", headers=headers)
+    return web.Response(
+        status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
+    )
 
 
 def ask_from_openai(body: dict[str, Any]) -> Ask:
@@ -68,8 +88,13 @@ def _logprobs(text: str, top: int) -> dict[str, Any]:
 class FakeOpenAI(FakeProvider):
     """`api_key`, when set, must arrive as `Authorization: Bearer`; otherwise any key is accepted."""
 
-    def __init__(self, models: dict[str, FakeModel] | None = None, *, api_key: str | None = None,
-                 default: FakeModel | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        models: dict[str, FakeModel] | None = None,
+        *,
+        api_key: str | None = None,
+        default: FakeModel | None = None,
+    ) -> None:
         self.api_key = api_key
         super().__init__(models, default=default)
 
@@ -87,7 +112,9 @@ class FakeOpenAI(FakeProvider):
         masked = f"{presented[:3]}***{presented[-4:]}" if presented else "(none)"
         return openai_error(401, f"Incorrect API key provided: {masked}.", code="invalid_api_key")
 
-    async def _begin(self, request: web.Request) -> tuple[dict[str, Any], FakeModel, Fault | None] | web.Response:
+    async def _begin(
+        self, request: web.Request
+    ) -> tuple[dict[str, Any], FakeModel, Fault | None] | web.Response:
         denied = self._denied(request)
         if denied is not None:
             return denied
@@ -100,8 +127,11 @@ class FakeOpenAI(FakeProvider):
         fault = self.fault_for(model, body)
         self.record(request, model, body, fault)
         if spec is None:
-            return openai_error(404, f"The model `{model}` does not exist or you do not have access to it.",
-                                code="model_not_found")  # fmt: skip
+            return openai_error(
+                404,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                code="model_not_found",
+            )
         if fault is not None:
             early = await self._early_fault(request, fault)
             if early is not None:
@@ -111,8 +141,9 @@ class FakeOpenAI(FakeProvider):
     async def _early_fault(self, request: web.Request, fault: Fault) -> web.Response | None:
         if fault.kind == "status":
             message = fault.message or f"Injected error {fault.status}."
-            return openai_error(fault.status, message, code=fault.code, type_=fault.error_type,
-                                retry_after=fault.retry_after)  # fmt: skip
+            return openai_error(
+                fault.status, message, code=fault.code, type_=fault.error_type, retry_after=fault.retry_after
+            )
         if fault.kind == "reset":
             reset_connection(request)
             return web.Response(status=500)
@@ -132,9 +163,13 @@ class FakeOpenAI(FakeProvider):
         model = str(body["model"])
         prompt_tokens = self.tokens.count_messages(body.get("messages"), "gpt-4o")
         if spec.context_window is not None and prompt_tokens > spec.context_window:
-            return openai_error(400, f"This model's maximum context length is {spec.context_window} tokens. "
-                                f"However, your messages resulted in {prompt_tokens} tokens.",
-                                code="context_length_exceeded", param="messages")  # fmt: skip
+            return openai_error(
+                400,
+                f"This model's maximum context length is {spec.context_window} tokens. "
+                f"However, your messages resulted in {prompt_tokens} tokens.",
+                code="context_length_exceeded",
+                param="messages",
+            )
         ans = answer(ask_from_openai(body), spec.reply)
         completion_tokens = self._completion_tokens(ans) + spec.reasoning_tokens
         usage = None
@@ -143,17 +178,28 @@ class FakeOpenAI(FakeProvider):
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": min(spec.cached_tokens, prompt_tokens), "audio_tokens": 0},
-                "completion_tokens_details": {"reasoning_tokens": spec.reasoning_tokens, "audio_tokens": 0,
-                                              "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
-            }  # fmt: skip
+                "prompt_tokens_details": {
+                    "cached_tokens": min(spec.cached_tokens, prompt_tokens),
+                    "audio_tokens": 0,
+                },
+                "completion_tokens_details": {
+                    "reasoning_tokens": spec.reasoning_tokens,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
+            }
         ident = "chatcmpl-" + hashlib.sha1(orjson.dumps(body.get("messages"))).hexdigest()[:24]
-        n = body.get("n") if isinstance(body.get("n"), int) else 1
+        n: int = body["n"] if isinstance(body.get("n"), int) else 1
         if body.get("stream"):
             return await self._stream(request, body, spec, fault, ans, usage, ident, n)
         await self.pace(spec.latency)
-        message: dict[str, Any] = {"role": "assistant", "content": ans.text or None, "refusal": None,
-                                   "annotations": []}  # fmt: skip
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": ans.text or None,
+            "refusal": None,
+            "annotations": [],
+        }
         if ans.tool_calls:
             message["tool_calls"] = [
                 {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
@@ -161,11 +207,18 @@ class FakeOpenAI(FakeProvider):
             ]
         logprobs = _logprobs(ans.text, body.get("top_logprobs") or 0) if body.get("logprobs") else None
         data = {
-            "id": ident, "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": i, "message": message, "logprobs": logprobs, "finish_reason": ans.finish_reason}
-                        for i in range(n)],
-            "usage": usage, "service_tier": "default", "system_fingerprint": "fp_fake",
-        }  # fmt: skip
+            "id": ident,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {"index": i, "message": message, "logprobs": logprobs, "finish_reason": ans.finish_reason}
+                for i in range(n)
+            ],
+            "usage": usage,
+            "service_tier": "default",
+            "system_fingerprint": "fp_fake",
+        }
         if usage is None:
             del data["usage"]
         return web.Response(body=orjson.dumps(data), content_type="application/json")
@@ -174,20 +227,38 @@ class FakeOpenAI(FakeProvider):
         texts = [ans.text, *(c.name + c.arguments for c in ans.tool_calls)]
         return self.tokens.count("".join(texts), "gpt-4o")
 
-    async def _stream(self, request: web.Request, body: dict[str, Any], spec: FakeModel, fault: Fault | None,
-                      ans: Answer, usage: dict[str, Any] | None, ident: str, n: int) -> web.StreamResponse:  # fmt: skip
-        response = web.StreamResponse(headers={"content-type": "text/event-stream; charset=utf-8",
-                                               "cache-control": "no-cache"})  # fmt: skip
+    async def _stream(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        spec: FakeModel,
+        fault: Fault | None,
+        ans: Answer,
+        usage: dict[str, Any] | None,
+        ident: str,
+        n: int,
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+        )
         await response.prepare(request)
         created = int(time.time())
         include_usage = (body.get("stream_options") or {}).get("include_usage") is True
-        base = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": body["model"],
-                "system_fingerprint": "fp_fake"}  # fmt: skip
+        base = {
+            "id": ident,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": body["model"],
+            "system_fingerprint": "fp_fake",
+        }
         if include_usage:
             base["usage"] = None
 
         def chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0) -> bytes:
-            data = {**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            data = {
+                **base,
+                "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            }
             return b"data: " + orjson.dumps(data) + b"\n\n"
 
         frames: list[bytes] = []
@@ -195,10 +266,17 @@ class FakeOpenAI(FakeProvider):
             frames.append(chunk({"role": "assistant", "content": "", "refusal": None}, index=i))
             if ans.tool_calls:
                 for k, call in enumerate(ans.tool_calls):
-                    head = {"index": k, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+                    head = {
+                        "index": k,
+                        "id": call.id,
+                        "type": "function",
+                        "function": {"name": call.name, "arguments": ""},
+                    }
                     frames.append(chunk({"tool_calls": [head]}, index=i))
                     for part in argument_pieces(call.arguments):
-                        frames.append(chunk({"tool_calls": [{"index": k, "function": {"arguments": part}}]}, index=i))
+                        frames.append(
+                            chunk({"tool_calls": [{"index": k, "function": {"arguments": part}}]}, index=i)
+                        )
             else:
                 frames.extend(chunk({"content": piece}, index=i) for piece in pieces(ans.text))
             frames.append(chunk({}, ans.finish_reason, index=i))
@@ -207,8 +285,14 @@ class FakeOpenAI(FakeProvider):
         await self._send_frames(request, response, frames, spec, fault)
         return response
 
-    async def _send_frames(self, request: web.Request, response: web.StreamResponse, frames: list[bytes],
-                           spec: FakeModel, fault: Fault | None) -> None:  # fmt: skip
+    async def _send_frames(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        frames: list[bytes],
+        spec: FakeModel,
+        fault: Fault | None,
+    ) -> None:
         gap = 1.0 / spec.tokens_per_second if spec.tokens_per_second > 0 else 0.0
         for i, frame in enumerate(frames):
             if fault is not None and i == fault.after:
@@ -220,8 +304,13 @@ class FakeOpenAI(FakeProvider):
                 elif fault.kind == "malformed":
                     await response.write(b'data: {"id": "broken", "choices": [\n\n')
                 elif fault.kind == "error_event":
-                    error = {"error": {"message": fault.message or "Injected stream error.",
-                                       "type": fault.error_type or "server_error", "code": fault.code}}  # fmt: skip
+                    error = {
+                        "error": {
+                            "message": fault.message or "Injected stream error.",
+                            "type": fault.error_type or "server_error",
+                            "code": fault.code,
+                        }
+                    }
                     await response.write(b"data: " + orjson.dumps(error) + b"\n\n")
                     await response.write_eof()
                     return
@@ -243,9 +332,17 @@ class FakeOpenAI(FakeProvider):
         tokens = 0
         for i, item in enumerate(items):
             text = item if isinstance(item, str) else " ".join(map(str, item))
-            tokens += self.tokens.count(text, "text-embedding-3-small") if isinstance(item, str) else len(item)
+            tokens += (
+                self.tokens.count(text, "text-embedding-3-small") if isinstance(item, str) else len(item)
+            )
             digest = hashlib.sha256(text.encode()).digest()
-            data.append({"object": "embedding", "index": i, "embedding": [round(b / 255 - 0.5, 6) for b in digest[:dims]]})
+            data.append(
+                {
+                    "object": "embedding",
+                    "index": i,
+                    "embedding": [round(b / 255 - 0.5, 6) for b in digest[:dims]],
+                }
+            )
         await self.pace(spec.latency)
         out: dict[str, Any] = {"object": "list", "data": data, "model": body["model"]}
         if spec.usage and not (fault and fault.kind == "no_usage"):
@@ -253,6 +350,11 @@ class FakeOpenAI(FakeProvider):
         return web.Response(body=orjson.dumps(out), content_type="application/json")
 
     async def list_models(self, request: web.Request) -> web.Response:
+        denied = self._denied(request)
+        if denied is not None:
+            return denied
         names = list(self.models or {"fake-model": self.default})
         data = [{"id": name, "object": "model", "created": 0, "owned_by": "fake"} for name in names]
-        return web.Response(body=orjson.dumps({"object": "list", "data": data}), content_type="application/json")
+        return web.Response(
+            body=orjson.dumps({"object": "list", "data": data}), content_type="application/json"
+        )

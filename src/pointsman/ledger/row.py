@@ -6,11 +6,30 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 COLUMNS = (
-    "id", "ts", "endpoint", "key_id", "requested_model", "model", "provider", "upstream_model",
-    "attempts", "status", "error_type", "prompt_tokens", "completion_tokens", "cached_tokens",
-    "cache_write_tokens", "reasoning_tokens", "cost_usd", "estimated", "latency_ms", "ttft_ms",
-    "stream", "tags", "route",
-)  # fmt: skip
+    "id",
+    "ts",
+    "endpoint",
+    "key_id",
+    "requested_model",
+    "model",
+    "provider",
+    "upstream_model",
+    "attempts",
+    "status",
+    "error_type",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "estimated",
+    "latency_ms",
+    "ttft_ms",
+    "stream",
+    "tags",
+    "route",
+)
 
 
 @dataclass(slots=True)

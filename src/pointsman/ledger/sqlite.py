@@ -28,12 +28,30 @@ _INSERT = f"INSERT OR REPLACE INTO requests ({', '.join(COLUMNS)}) VALUES ({', '
 
 def _values(row: LedgerRow) -> tuple[Any, ...]:
     return (
-        row.id, row.ts, row.endpoint, row.key_id, row.requested_model, row.model, row.provider,
-        row.upstream_model, row.attempts, row.status, row.error_type, row.prompt_tokens,
-        row.completion_tokens, row.cached_tokens, row.cache_write_tokens, row.reasoning_tokens,
-        None if row.cost_usd is None else str(row.cost_usd), int(row.estimated), row.latency_ms,
-        row.ttft_ms, int(row.stream), orjson.dumps(row.tags).decode(), row.route,
-    )  # fmt: skip
+        row.id,
+        row.ts,
+        row.endpoint,
+        row.key_id,
+        row.requested_model,
+        row.model,
+        row.provider,
+        row.upstream_model,
+        row.attempts,
+        row.status,
+        row.error_type,
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.cached_tokens,
+        row.cache_write_tokens,
+        row.reasoning_tokens,
+        None if row.cost_usd is None else str(row.cost_usd),
+        int(row.estimated),
+        row.latency_ms,
+        row.ttft_ms,
+        int(row.stream),
+        orjson.dumps(row.tags).decode(),
+        row.route,
+    )
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -67,7 +85,7 @@ def read_rows(path: str, since: float | None = None) -> Iterator[dict[str, Any]]
     db = connect(path)
     try:
         db.row_factory = sqlite3.Row
-        query, args = "SELECT * FROM requests", ()
+        query, args = "SELECT * FROM requests", tuple[float, ...]()
         if since is not None:
             query, args = query + " WHERE ts >= ?", (since,)
         for row in db.execute(query + " ORDER BY ts", args):

@@ -79,7 +79,9 @@ class StreamTranslator(Protocol):
 class Provider(Protocol):
     endpoint: Endpoint
 
-    def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest: ...
+    def chat_request(
+        self, body: Json, upstream_model: str, *, want_stream_usage: bool
+    ) -> UpstreamRequest: ...
 
     def parse_chat(self, response: UpstreamResponse) -> Completion: ...
 

@@ -29,7 +29,9 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
     # Azure's v1 API is OpenAI-shaped; put your resource name into base_url
-    "azure": Preset("openai", "https://RESOURCE.openai.azure.com/openai/v1", "AZURE_OPENAI_API_KEY", "api-key"),
+    "azure": Preset(
+        "openai", "https://RESOURCE.openai.azure.com/openai/v1", "AZURE_OPENAI_API_KEY", "api-key"
+    ),
     "deepseek": Preset("openai", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY"),
     "mistral": Preset("openai", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"),
     "groq": Preset("openai", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
@@ -51,6 +53,7 @@ WIRE_TYPES: dict[str, Callable[[Endpoint], Provider]] = {
 
 def build_provider(endpoint: Endpoint) -> Provider:
     return WIRE_TYPES[endpoint.type](endpoint)
+
 
 # OpenRouter's model ids start with the vendor's name there; these are ours
 OPENROUTER_VENDORS: dict[str, str] = {

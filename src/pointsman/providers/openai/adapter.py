@@ -49,7 +49,8 @@ class OpenAIStreamTranslator:
             chunk = orjson.loads(data)
         except orjson.JSONDecodeError:
             raise UpstreamProtocolError(
-                f"provider '{self._endpoint.name}' sent a malformed stream chunk", provider=self._endpoint.name
+                f"provider '{self._endpoint.name}' sent a malformed stream chunk",
+                provider=self._endpoint.name,
             ) from None
         if not isinstance(chunk, dict):
             raise UpstreamProtocolError(
@@ -118,7 +119,9 @@ class OpenAIProvider:
         return OpenAIStreamTranslator(self.endpoint)
 
     def embeddings_request(self, body: Json, upstream_model: str) -> UpstreamRequest:
-        return UpstreamRequest(self._embeddings_url, self._headers, orjson.dumps(self._prepare(body, upstream_model)))
+        return UpstreamRequest(
+            self._embeddings_url, self._headers, orjson.dumps(self._prepare(body, upstream_model))
+        )
 
     def parse_embeddings(self, response: UpstreamResponse) -> Completion:
         data = self._json(response.body)

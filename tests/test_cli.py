@@ -1,0 +1,88 @@
+"""The command line as a user runs it: models, spend, prices refresh, demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+
+from conftest import Gateway, repo_root, user
+from pointsman.catalog.pricelist import read_price_list
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pointsman", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_models_lists_builtin_prices_with_their_date() -> None:
+    result = run("models")
+    assert result.returncode == 0, result.stderr
+    assert "openai/gpt-4o-mini" in result.stdout and "0.15" in result.stdout
+    assert "prices checked 20" in result.stdout
+    rows = orjson.loads(run("models", "--json").stdout)
+    assert any(r["name"] == "anthropic/claude-sonnet-4-5" or r["provider"] == "anthropic" for r in rows)
+
+
+def test_models_for_a_config_shows_what_is_routable() -> None:
+    result = run("models", "--config", str(repo_root() / "examples" / "pointsman.yaml"), "--json")
+    rows = {r["name"]: r for r in orjson.loads(result.stdout)}
+    assert rows["fast"]["provider"] == "openai" and rows["fast"]["input"] == "0.15"
+    assert rows["smart"]["output"] == "9.5"
+    assert rows["llama-local"]["input"] == "0"
+
+
+def test_spend_summarises_the_ledger(gateway: Gateway) -> None:
+    client = gateway.client()
+    client.chat.completions.create(model="small", messages=user("x"), metadata={"team": "ops"})
+    client.chat.completions.create(model="big", messages=user("y"), metadata={"team": "ops"})
+    rows = gateway.rows()
+    total = sum(Decimal(r["cost_usd"]) for r in rows if r["cost_usd"] is not None)
+    by_model = orjson.loads(run("spend", "--ledger", gateway.ledger, "--json").stdout)
+    assert sum(Decimal(line["cost_usd"]) for line in by_model) == total
+    assert sum(line["requests"] for line in by_model) == len(rows)
+    by_tag = orjson.loads(run("spend", "--ledger", gateway.ledger, "--by", "tag", "--json").stdout)
+    assert any(line["group"] == "team=ops" and line["requests"] >= 2 for line in by_tag)
+    text = run("spend", "--ledger", gateway.ledger, "--by", "day").stdout
+    assert "total $" in text
+
+
+def test_prices_refresh_from_openrouter_list(tmp_path: Path) -> None:
+    out = tmp_path / "prices.yaml"
+    result = run(
+        "prices",
+        "refresh",
+        "--from",
+        str(repo_root() / "tests" / "fixtures" / "openrouter_models.json"),
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    price_list = read_price_list(str(out))
+    rows = {(r.provider, r.model): r for r in price_list.models}
+    gpt = rows[("openai", "gpt-5.4")]
+    assert (gpt.input, gpt.output, gpt.cached_input) == (Decimal("2.5"), Decimal("15"), Decimal("0.25"))
+    assert {"tools", "vision", "json_schema", "reasoning"} <= gpt.capabilities
+    assert rows[("openrouter", "openai/gpt-5.4")].input == Decimal("2.5")
+    assert rows[("gemini", "gemini-3.1-flash-lite-preview")].cache_write == Decimal("0.08333333333333334")
+    assert ("openrouter", "openrouter/auto") not in rows, "a variable (-1) price is unknown, not negative"
+    assert rows[("openrouter", "meta-llama/llama-3.3-70b-instruct:free")].input == 0
+
+    config = tmp_path / "gw.yaml"
+    config.write_text(f"providers:\n  openai: {{}}\ncatalog:\n  prices_file: {out}\n")
+    listed = {r["name"]: r for r in orjson.loads(run("models", "--config", str(config), "--json").stdout)}
+    assert listed["gpt-5.4"]["origin"] == "prices-file" and listed["gpt-5.4"]["output"] == "15"
+
+
+def test_demo_runs_offline_and_accounts_for_every_request() -> None:
+    result = run("demo", timeout=180)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for what in ("plain chat", "streamed", "tool call", "JSON schema", "embeddings", "unknown model"):
+        assert what in out
+    assert "error 404" in out and "error 429" in out
+    assert "ledger, by model:" in out and "smart" in out
