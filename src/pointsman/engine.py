@@ -129,41 +129,42 @@ class Engine:
         row.latency_ms = timing.elapsed_ms()
 
     async def complete(self, call: Call) -> Answer:
-        timing = _Timing(self._perf, call.started)
-        attempt, provider = self._plan(call)
-        model = attempt.model
-        call.row.attempts = 1
-        try:
-            request = provider.chat_request(call.body, model.upstream, want_stream_usage=False)
-            response = await self._upstream().send(provider.endpoint, request)
-            if response.status >= 400:
-                raise provider.classify_error(response)
-            completion = provider.parse_chat(response)
-        except UpstreamError as error:
-            self._failed(call, error, timing)
-            raise
-        usage = completion.usage or self._estimate(call, model, _answer_texts(completion.data))
-        cost = self._settle(call, model, usage, timing)
-        return Answer(AnswerMeta(model, attempt.reason, call.id), completion, usage, cost)
+        def estimate(model: CatalogModel, completion: Completion) -> Usage:
+            return self._estimate(call, model, _answer_texts(completion.data))
+
+        return await self._whole(call, "chat", estimate)
 
     async def embed(self, call: Call) -> Answer:
+        def estimate(model: CatalogModel, completion: Completion) -> Usage:
+            text = str(call.body.get("input", ""))
+            return Usage(
+                input_tokens=self._tokens.count(text, model.upstream, model.tokenizer), estimated=True
+            )
+
+        return await self._whole(call, "embeddings", estimate)
+
+    async def _whole(
+        self, call: Call, kind: str, estimate: Callable[[CatalogModel, Completion], Usage]
+    ) -> Answer:
+        """One request, one whole (non-streamed) answer: chat or embeddings."""
         timing = _Timing(self._perf, call.started)
         attempt, provider = self._plan(call)
         model = attempt.model
         call.row.attempts = 1
         try:
-            request = provider.embeddings_request(call.body, model.upstream)
+            if kind == "chat":
+                request = provider.chat_request(call.body, model.upstream, want_stream_usage=False)
+            else:
+                request = provider.embeddings_request(call.body, model.upstream)
             response = await self._upstream().send(provider.endpoint, request)
             if response.status >= 400:
                 raise provider.classify_error(response)
-            completion = provider.parse_embeddings(response)
+            parse = provider.parse_chat if kind == "chat" else provider.parse_embeddings
+            completion = parse(response)
         except UpstreamError as error:
             self._failed(call, error, timing)
             raise
-        usage = completion.usage or Usage(
-            input_tokens=self._tokens.count(str(call.body.get("input", "")), model.upstream, model.tokenizer),
-            estimated=True,
-        )
+        usage = completion.usage or estimate(model, completion)
         cost = self._settle(call, model, usage, timing)
         return Answer(AnswerMeta(model, attempt.reason, call.id), completion, usage, cost)
 

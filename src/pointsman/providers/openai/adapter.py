@@ -108,12 +108,7 @@ class OpenAIProvider:
         return UpstreamRequest(self._chat_url, self._headers, orjson.dumps(out), stream=stream)
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
-        data = self._json(response.body)
-        if not isinstance(data.get("choices"), list):
-            raise UpstreamProtocolError(
-                f"provider '{self.endpoint.name}' answered without choices", provider=self.endpoint.name
-            )
-        return Completion(data=data, usage=parse_usage(data.get("usage")), raw=response.body)
+        return self._completion(response, "choices")
 
     def stream_translator(self) -> OpenAIStreamTranslator:
         return OpenAIStreamTranslator(self.endpoint)
@@ -124,24 +119,20 @@ class OpenAIProvider:
         )
 
     def parse_embeddings(self, response: UpstreamResponse) -> Completion:
-        data = self._json(response.body)
-        if not isinstance(data.get("data"), list):
-            raise UpstreamProtocolError(
-                f"provider '{self.endpoint.name}' answered without embeddings", provider=self.endpoint.name
-            )
-        return Completion(data=data, usage=parse_usage(data.get("usage")), raw=response.body)
+        return self._completion(response, "data")
 
     def classify_error(self, response: UpstreamResponse) -> UpstreamError:
         return classify_error(self.endpoint, response)
 
-    def _json(self, body: bytes) -> Json:
+    def _completion(self, response: UpstreamResponse, listing: str) -> Completion:
+        """The body must be an object holding a `listing` array (choices, or embeddings' data)."""
         try:
-            data = orjson.loads(body)
+            data = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             data = None
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not isinstance(data.get(listing), list):
             raise UpstreamProtocolError(
-                f"provider '{self.endpoint.name}' answered with a body that is not a JSON object",
+                f"provider '{self.endpoint.name}' answered with a body that has no `{listing}` array",
                 provider=self.endpoint.name,
             )
-        return data
+        return Completion(data=data, usage=parse_usage(data.get("usage")), raw=response.body)
