@@ -164,6 +164,8 @@ class Engine:
         except UpstreamError as error:
             self._failed(call, error, timing)
             raise
+        if completion.usage is None:
+            await self._tokens.ready(model.upstream, model.tokenizer)
         usage = completion.usage or estimate(model, completion)
         cost = self._settle(call, model, usage, timing)
         return Answer(AnswerMeta(model, attempt.reason, call.id), completion, usage, cost)
@@ -212,6 +214,8 @@ class Engine:
                 self._failed(call, PointsmanError("client closed the connection"), timing)
             call.row.status, call.row.error_type = CLIENT_CLOSED, "client_closed"
             raise
+        if translator.usage is None:
+            await self._tokens.ready(model.upstream, model.tokenizer)
         usage = translator.usage or self._estimate(call, model, translator.text)
         cost = self._settle(call, model, usage, timing)
         await sink.finish(usage, cost)

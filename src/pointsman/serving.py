@@ -40,6 +40,7 @@ def uvicorn_server(app: GatewayApp, *, log_level: str = "warning") -> uvicorn.Se
         log_level=log_level,
         timeout_graceful_shutdown=30,
         server_header=False,
+        proxy_headers=False,  # a per-request middleware; the gateway records no client addresses
         date_header=False,
     )
     return uvicorn.Server(config)

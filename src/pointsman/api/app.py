@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
@@ -91,7 +90,6 @@ class Gateway:
         if self._upstream is None:
             self._upstream = UpstreamClient()  # aiohttp sessions belong to the running loop
         self.ledger.start()
-        await asyncio.to_thread(self.tokens.warm)
         self.ready = True
 
     async def shutdown(self) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import socket
 import struct
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class FakeProvider:
         self.models = models
         self.default = default or FakeModel()
         self.faults = FaultBook()
-        self.seen: list[Seen] = []
+        self.seen: deque[Seen] = deque(maxlen=10_000)  # bounded: benchmarks send millions
         self.tokens = TokenCounter()
         self.port = 0
         self._runner: web.AppRunner | None = None

@@ -23,7 +23,12 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
 """
-_INSERT = f"INSERT OR REPLACE INTO requests ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_ROW = f"({', '.join('?' * len(COLUMNS))})"
+_PER_STATEMENT = 32766 // len(COLUMNS)  # SQLite's default limit on bound variables
+
+
+def _insert(rows: int) -> str:
+    return f"INSERT OR REPLACE INTO requests ({', '.join(COLUMNS)}) VALUES {', '.join([_ROW] * rows)}"
 
 
 def _values(row: LedgerRow) -> tuple[Any, ...]:
@@ -70,9 +75,13 @@ class SQLiteStore(LedgerStore):
     def write(self, rows: list[LedgerRow]) -> None:
         if self._db is None:
             self._db = connect(self.path)
+        # one multi-row INSERT per chunk, not executemany: executemany gives up and retakes the
+        # GIL for every row, and each retake interrupts the event loop serving requests
         with self._db:
             self._db.execute("BEGIN")
-            self._db.executemany(_INSERT, [_values(r) for r in rows])
+            for start in range(0, len(rows), _PER_STATEMENT):
+                chunk = rows[start : start + _PER_STATEMENT]
+                self._db.execute(_insert(len(chunk)), [v for row in chunk for v in _values(row)])
 
     def close(self) -> None:
         if self._db is not None:

@@ -99,6 +99,7 @@ class UpstreamClient:
         self._session = session or aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=keepalive),
             auto_decompress=True,
+            cookie_jar=aiohttp.DummyCookieJar(),  # providers set no cookies we should send back
             skip_auto_headers=("User-Agent",),
         )
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
