@@ -31,6 +31,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 LITELLM = ROOT / ".bench-venv" / "litellm" / "bin" / "litellm"
+KEY = "sk-bench-gateway-key"  # both gateways authenticate it, so both do the same work
 BODY = {"model": "small", "messages": [{"role": "user", "content": "Hello there, how are you today?"}]}
 
 
@@ -84,7 +85,7 @@ class Target:
 async def latency(targets: list[Target], n: int) -> dict[str, list[float]]:
     """Sequential requests, round-robin over the targets so drift hits all of them alike."""
     times: dict[str, list[float]] = {t.name: [] for t in targets}
-    headers = {"content-type": "application/json", "authorization": "Bearer bench"}
+    headers = {"content-type": "application/json", "authorization": f"Bearer {KEY}"}
     async with aiohttp.ClientSession() as session:
         for i in range(n + 50):
             for target in targets:
@@ -109,7 +110,7 @@ def wrk(target: Target, connections: int, seconds: float, stream: bool) -> dict[
         "wrk.method = 'POST'\n"
         f"wrk.body = '{body}'\n"
         "wrk.headers['Content-Type'] = 'application/json'\n"
-        "wrk.headers['Authorization'] = 'Bearer bench'\n"
+        f"wrk.headers['Authorization'] = 'Bearer {KEY}'\n"
     )
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script)]
     out = subprocess.run([*command, target.url], capture_output=True, text=True, check=True)
@@ -151,7 +152,7 @@ def main() -> None:
         )
         upstream = f"http://127.0.0.1:{fake_port}/v1"
         (work / "gw.yaml").write_text(
-            f"server: {{port: {gw_port}}}\n"
+            f"server: {{port: {gw_port}, keys: [{{id: bench, key: {KEY}}}]}}\n"
             f"providers:\n  fake: {{type: openai, base_url: '{upstream}', api_key: sk-bench}}\n"
             "models:\n  small: {provider: fake, upstream: small-1, input: 0.15, output: 0.6}\n"
             f"ledger: {{path: '{work / 'ledger.db'}'}}\n"
@@ -178,6 +179,7 @@ def main() -> None:
             (work / "litellm.yaml").write_text(
                 "model_list:\n  - model_name: small\n    litellm_params:\n"
                 f"      model: openai/small-1\n      api_base: {upstream}\n      api_key: sk-bench\n"
+                f"general_settings:\n  master_key: {KEY}\n"
             )
             env = {**os.environ, "LITELLM_LOG": "ERROR"}
             lite = start(

@@ -55,6 +55,11 @@ models:
     upstream: slow-1
     input: "1"
     output: "1"
+  trickle:
+    provider: fake
+    upstream: trickle-1
+    input: "1"
+    output: "2"
   embed:
     provider: fake
     upstream: embed-1
@@ -79,6 +84,7 @@ FAKE_MODELS = {
     "embed-1": FakeModel(),
     "unlisted-9": FakeModel(),
     "steady-1": FakeModel(latency=0.25),
+    "trickle-1": FakeModel(ttft=0.05, tokens_per_second=20),
 }
 
 

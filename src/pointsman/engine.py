@@ -164,6 +164,9 @@ class Engine:
         except UpstreamError as error:
             self._failed(call, error, timing)
             raise
+        except asyncio.CancelledError:
+            self._abandoned(call, model, timing, [])
+            raise
         if completion.usage is None:
             await self._tokens.ready(model.upstream, model.tokenizer)
         usage = completion.usage or estimate(model, completion)
@@ -177,12 +180,12 @@ class Engine:
         model = attempt.model
         meta = AnswerMeta(model, attempt.reason, call.id)
         call.row.attempts = 1
+        translator = provider.stream_translator()
         try:
             request = provider.chat_request(call.body, model.upstream, want_stream_usage=True)
             async with await self._upstream().open_stream(provider.endpoint, request) as upstream:
                 if upstream.status >= 400:
                     raise provider.classify_error(await upstream.read_all())
-                translator = provider.stream_translator()
                 async for event in upstream.events():
                     out = translator.feed(event)
                     for data, raw in out.chunks:
@@ -205,20 +208,21 @@ class Engine:
             await sink.fail(error)
             return
         except asyncio.CancelledError:
-            # the client left: the provider still bills what it generated, so price that (estimated)
-            if sink.started:
-                self._settle(
-                    call, model, translator.usage or self._estimate(call, model, translator.text), timing
-                )
-            else:
-                self._failed(call, PointsmanError("client closed the connection"), timing)
-            call.row.status, call.row.error_type = CLIENT_CLOSED, "client_closed"
+            self._abandoned(call, model, timing, translator.text, translator.usage)
             raise
         if translator.usage is None:
             await self._tokens.ready(model.upstream, model.tokenizer)
         usage = translator.usage or self._estimate(call, model, translator.text)
         cost = self._settle(call, model, usage, timing)
         await sink.finish(usage, cost)
+
+    def _abandoned(
+        self, call: Call, model: CatalogModel, timing: _Timing, texts: list[str], usage: Usage | None = None
+    ) -> None:
+        """The client left. The provider still bills the prompt and whatever it generated, so the
+        row prices that (estimated: no usage came back) under the status 499."""
+        self._settle(call, model, usage or self._estimate(call, model, texts), timing)
+        call.row.status, call.row.error_type = CLIENT_CLOSED, "client_closed"
 
     def _estimate(self, call: Call, model: CatalogModel, texts: list[str]) -> Usage:
         return Usage(

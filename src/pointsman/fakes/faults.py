@@ -22,6 +22,7 @@ KINDS = frozenset(
         "no_usage",  # report no usage at all
         "error_event",  # stream: an error event after `after` chunks
         "slow",  # add `seconds` of latency before answering
+        "garbage",  # answer 200 with a body that is not the protocol's JSON
     }
 )
 

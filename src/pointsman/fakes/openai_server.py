@@ -153,6 +153,10 @@ class FakeOpenAI(FakeProvider):
             return web.Response(status=500)
         if fault.kind == "slow":
             await asyncio.sleep(fault.seconds)
+        if fault.kind == "garbage":
+            return web.Response(
+                status=200, body=b"<html>upstream proxy error</html>", content_type="text/html"
+            )
         return None
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
