@@ -24,11 +24,23 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
 """
 _ROW = f"({', '.join('?' * len(COLUMNS))})"
-_PER_STATEMENT = 32766 // len(COLUMNS)  # SQLite's default limit on bound variables
+# chunk sizes are powers of two, so at most seven statements are ever compiled and cached: a new
+# size per batch filled sqlite3's statement cache with large programs (RSS grew without bound)
+_CHUNKS = (64, 32, 16, 8, 4, 2, 1)
+_INSERTS = {
+    n: f"INSERT OR REPLACE INTO requests ({', '.join(COLUMNS)}) VALUES {', '.join([_ROW] * n)}"
+    for n in _CHUNKS
+}
 
 
-def _insert(rows: int) -> str:
-    return f"INSERT OR REPLACE INTO requests ({', '.join(COLUMNS)}) VALUES {', '.join([_ROW] * rows)}"
+def _chunks(rows: list[LedgerRow]) -> list[list[LedgerRow]]:
+    out: list[list[LedgerRow]] = []
+    start = 0
+    for size in _CHUNKS:
+        while len(rows) - start >= size:
+            out.append(rows[start : start + size])
+            start += size
+    return out
 
 
 def _values(row: LedgerRow) -> tuple[Any, ...]:
@@ -79,9 +91,8 @@ class SQLiteStore(LedgerStore):
         # GIL for every row, and each retake interrupts the event loop serving requests
         with self._db:
             self._db.execute("BEGIN")
-            for start in range(0, len(rows), _PER_STATEMENT):
-                chunk = rows[start : start + _PER_STATEMENT]
-                self._db.execute(_insert(len(chunk)), [v for row in chunk for v in _values(row)])
+            for chunk in _chunks(rows):
+                self._db.execute(_INSERTS[len(chunk)], [v for row in chunk for v in _values(row)])
 
     def close(self) -> None:
         if self._db is not None:
