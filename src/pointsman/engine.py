@@ -65,7 +65,8 @@ class ChunkSink(Protocol):
 
     async def start(self, meta: AnswerMeta) -> None: ...
 
-    async def chunk(self, data: Json, raw: bytes | None) -> None: ...
+    async def chunks(self, chunks: list[tuple[Json, bytes | None]]) -> None:
+        """Canonical chunks, each a dict and (when the upstream's bytes were canonical) those bytes."""
 
     async def finish(self, usage: Usage, cost: Decimal | None) -> None: ...
 
@@ -186,15 +187,24 @@ class Engine:
             async with await self._upstream().open_stream(provider.endpoint, request) as upstream:
                 if upstream.status >= 400:
                     raise provider.classify_error(await upstream.read_all())
-                async for event in upstream.events():
-                    out = translator.feed(event)
-                    for data, raw in out.chunks:
-                        if not sink.started:
-                            await sink.start(meta)
-                        if timing.first_token is None and translator.text:
-                            timing.first_token = self._perf()
-                        await sink.chunk(data, raw)
-                    if out.done:
+                done = False
+                async for events in upstream.events():
+                    batch: list[tuple[Json, bytes | None]] = []
+                    try:
+                        for event in events:
+                            out = translator.feed(event)
+                            batch.extend(out.chunks)
+                            if out.done:
+                                done = True
+                                break
+                    finally:  # what arrived before a bad event still goes out, as it would have alone
+                        if batch:
+                            if not sink.started:
+                                await sink.start(meta)
+                            if timing.first_token is None and translator.text:
+                                timing.first_token = self._perf()
+                            await sink.chunks(batch)
+                    if done:
                         break
                 if not sink.started:
                     raise UpstreamProtocolError(

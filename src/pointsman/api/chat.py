@@ -46,16 +46,17 @@ class OpenAIStreamSink:
         headers = [*SSE_HEADERS, *answer_headers(meta, with_cost=False)]
         await self._send({"type": "http.response.start", "status": 200, "headers": headers})
 
-    async def chunk(self, data: Json, raw: bytes | None) -> None:
-        self._last = data
-        if data.get("usage") and not data.get("choices"):
-            if not self._include_usage:
-                return  # we asked the upstream for usage; the client did not
-            self._usage_sent = True
-        payload = raw if raw is not None else orjson.dumps(data)
-        await self._send(
-            {"type": "http.response.body", "body": b"data: " + payload + b"\n\n", "more_body": True}
-        )
+    async def chunks(self, chunks: list[tuple[Json, bytes | None]]) -> None:
+        parts: list[bytes] = []
+        for data, raw in chunks:
+            self._last = data
+            if data.get("usage") and not data.get("choices"):
+                if not self._include_usage:
+                    continue  # we asked the upstream for usage; the client did not
+                self._usage_sent = True
+            parts += (b"data: ", raw if raw is not None else orjson.dumps(data), b"\n\n")
+        if parts:
+            await self._send({"type": "http.response.body", "body": b"".join(parts), "more_body": True})
 
     async def finish(self, usage: Usage, cost: Decimal | None) -> None:
         self._watch.stop()
