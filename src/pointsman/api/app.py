@@ -125,7 +125,10 @@ class GatewayApp:
         except Exception:
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
-            await send_error(send, internal, [request.id_header])
+            try:
+                await send_error(send, internal, [request.id_header])
+            except RuntimeError:
+                pass  # the response had already started; the server closes the connection
 
     def _handler(self, method: str, path: str) -> Handler:
         route = ROUTES.get(path)
