@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,8 @@ class Gateway:
         return openai.AsyncOpenAI(base_url=f"{self.url}/v1", api_key=api_key, max_retries=0, **kw)
 
     def rows(self) -> list[dict[str, Any]]:
+        # a row is recorded just after the answer's last byte leaves; let that moment pass
+        time.sleep(0.05)
         self.servers.run(self.app.gateway.ledger.flush())
         return list(read_rows(self.ledger))
 
