@@ -243,3 +243,15 @@ def test_health_and_readiness(gateway: Gateway) -> None:
     assert httpx.get(f"{gateway.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{gateway.url}/readyz")
     assert ready.status_code == 200 and ready.json()["ledger"] is True
+
+
+def test_pooled_upstream_connections_are_reused_for_json_and_streams(
+    gateway: Gateway, fake: FakeOpenAI
+) -> None:
+    client = gateway.client()
+    for _ in range(4):
+        client.chat.completions.create(model="small", messages=user("say: x"))
+        for _ in client.chat.completions.create(model="small", messages=user("say: y"), stream=True):
+            pass
+    ports = {seen.peer_port for seen in fake.seen}
+    assert len(fake.seen) == 8 and len(ports) == 1, f"8 calls over {len(ports)} connections"

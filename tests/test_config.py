@@ -48,6 +48,10 @@ def fails(text: str, env: dict[str, str] | None = None) -> str:
         ("providers:\n  x: {type: openai}\n", "providers.x.base_url: missing base_url"),
         ("providers:\n  x: {preset: nosuch}\n", "providers.x.preset: unknown preset 'nosuch'"),
         ("providers:\n  x: {type: openai, base_url: ftp://h}\n", "base_url must start with http"),
+        (
+            "providers:\n  x: {type: openai, base_url: 'https://h', ca_file: /no/ca.pem}\n",
+            "gw.yaml:2: providers.x.ca_file: no such file: /no/ca.pem",
+        ),
         ("models:\n  m: {provider: ghost}\n", "gw.yaml:2: models.m.provider: unknown provider 'ghost'"),
         (
             "providers:\n  openai: {}\nmodels:\n  m: {provider: openai, input: -1}\n",

@@ -41,6 +41,20 @@ def test_client_leaving_mid_stream_is_recorded_with_what_was_generated(make_gate
     assert float(row["cost_usd"]) > 0, "the provider bills what it generated before we hung up"
 
 
+def test_client_leaving_aborts_the_upstream_stream(gateway: Gateway, fake: FakeOpenAI) -> None:
+    before = fake.abandoned
+    words = " ".join(f"w{i}" for i in range(60))
+    body = {"model": "trickle", "messages": user(f"say: {words}"), "stream": True}
+    with httpx.stream("POST", f"{gateway.url}/v1/chat/completions", json=body, timeout=10) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                break
+    deadline = time.monotonic() + 2
+    while fake.abandoned == before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert fake.abandoned == before + 1, "the provider stopped generating: nobody was listening"
+
+
 def test_client_timing_out_cancels_the_upstream_call(gateway: Gateway, fake: FakeOpenAI) -> None:
     client = gateway.client(timeout=0.5)
     with pytest.raises(openai.APITimeoutError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
@@ -78,8 +79,10 @@ class BackgroundServers:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def start_fake(self, fake: FakeProvider, port: int = 0) -> FakeProvider:
-        self.run(fake.start(port))
+    def start_fake(
+        self, fake: FakeProvider, port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> FakeProvider:
+        self.run(fake.start(port, tls=tls))
         self._fakes.append(fake)
         return fake
 

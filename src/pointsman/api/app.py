@@ -53,6 +53,7 @@ def endpoints(config: Config) -> dict[str, Endpoint]:
             read_timeout=p.timeouts.read,
             stream_usage=bool(p.stream_usage),
             strip_fields=preset.strip_fields if preset else (),
+            ca_file=p.ca_file,
         )
     return out
 
@@ -88,7 +89,7 @@ class Gateway:
 
     async def startup(self) -> None:
         if self._upstream is None:
-            self._upstream = UpstreamClient()  # aiohttp sessions belong to the running loop
+            self._upstream = UpstreamClient()  # its connections belong to the running loop
         self.ledger.start()
         self.ready = True
 

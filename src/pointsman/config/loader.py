@@ -84,6 +84,8 @@ def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[st
         )
         raise doc.fail((*path, "base_url"), problem)
     api_key = cfg.api_key or (env.get(preset.key_env, "") if preset and preset.key_env else "")
+    if cfg.ca_file and not FilePath(cfg.ca_file).is_file():
+        raise doc.fail((*path, "ca_file"), f"no such file: {cfg.ca_file}")
     return msgspec.structs.replace(
         cfg,
         type=wire,

@@ -48,6 +48,9 @@ class ProviderConfig(_Strict, frozen=True):
     """Header that carries the key: `authorization` (Bearer) by default, `api-key` for Azure."""
     timeouts: Timeouts = Timeouts()
     headers: dict[str, str] = {}
+    ca_file: str = ""
+    """PEM file of the certificate authorities to trust for this provider (a private CA); default:
+    the system's."""
     stream_usage: bool | None = None
     """Whether the vendor honours stream_options.include_usage (presets know; default yes)."""
 

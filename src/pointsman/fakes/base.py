@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import struct
 import time
 from collections import deque
@@ -48,6 +49,8 @@ class Seen:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     fault: str | None = None
+    peer_port: int = 0
+    """The client's port: the same port on two requests means a reused connection."""
 
 
 def reset_connection(request: web.Request) -> None:
@@ -71,8 +74,11 @@ class FakeProvider:
         self.default = default or FakeModel()
         self.faults = FaultBook()
         self.seen: deque[Seen] = deque(maxlen=10_000)  # bounded: benchmarks send millions
+        self.abandoned = 0
+        """Streams the client cut off before the end (the gateway aborting an upstream call)."""
         self.tokens = TokenCounter()
         self.port = 0
+        self.scheme = "http"
         self._runner: web.AppRunner | None = None
         self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.app.router.add_post("/_fake/faults", self._add_fault)
@@ -86,13 +92,17 @@ class FakeProvider:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        host = "localhost" if self.scheme == "https" else "127.0.0.1"  # a certificate names a host
+        return f"{self.scheme}://{host}:{self.port}"
 
-    async def start(self, port: int = 0, host: str = "127.0.0.1") -> None:
+    async def start(
+        self, port: int = 0, host: str = "127.0.0.1", *, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.tokens.warm("o200k_base", "cl100k_base")
         self._runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port, reuse_address=True)
+        site = web.TCPSite(self._runner, host, port, reuse_address=True, ssl_context=tls)
+        self.scheme = "https" if tls else "http"
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 
@@ -110,7 +120,11 @@ class FakeProvider:
 
     def record(self, request: web.Request, model: str, body: Any, fault: Fault | None) -> None:
         headers = {k.lower(): v for k, v in request.headers.items()}
-        self.seen.append(Seen(time.time(), request.path, model, body, headers, fault.kind if fault else None))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        port = int(peer[1]) if peer else 0
+        self.seen.append(
+            Seen(time.time(), request.path, model, body, headers, fault.kind if fault else None, port)
+        )
 
     def fault_for(self, model: str, body: Any) -> Fault | None:
         """A per-request fault in the body wins over a scripted one."""

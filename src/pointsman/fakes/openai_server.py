@@ -286,7 +286,11 @@ class FakeOpenAI(FakeProvider):
             frames.append(chunk({}, ans.finish_reason, index=i))
         if usage is not None and include_usage:
             frames.append(b"data: " + orjson.dumps({**base, "choices": [], "usage": usage}) + b"\n\n")
-        await self._send_frames(request, response, frames, spec, fault)
+        try:
+            await self._send_frames(request, response, frames, spec, fault)
+        except (ConnectionResetError, asyncio.CancelledError):
+            self.abandoned += 1
+            raise
         return response
 
     async def _send_frames(

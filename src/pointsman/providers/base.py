@@ -32,6 +32,7 @@ class Endpoint:
     read_timeout: float
     stream_usage: bool
     strip_fields: tuple[str, ...] = ()
+    ca_file: str = ""
 
 
 @dataclass(frozen=True, slots=True)

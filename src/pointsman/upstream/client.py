@@ -70,8 +70,10 @@ class UpstreamStream:
         if last:
             yield last
 
-    def close(self) -> None:
-        self._exchange.release()
+    def close(self, *, abort: bool = False) -> None:
+        """Done with the stream. `abort` drops the connection at once, which stops the provider
+        generating (the client left); otherwise a nearly finished body is drained for reuse."""
+        self._exchange.release(drain=not abort)
 
     async def __aenter__(self) -> UpstreamStream:
         return self
@@ -79,7 +81,7 @@ class UpstreamStream:
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        self.close(abort=et is not None)
 
 
 class UpstreamClient:
@@ -98,6 +100,7 @@ class UpstreamClient:
                 request.body,
                 connect_timeout=endpoint.connect_timeout,
                 read_timeout=endpoint.read_timeout,
+                ca_file=endpoint.ca_file,
             )
         except _NETWORK_ERRORS as exc:
             raise _network_error(exc, endpoint) from None

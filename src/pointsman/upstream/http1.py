@@ -48,6 +48,7 @@ class Target:
     port: int
     tls: bool
     head: bytes
+    ca_file: str = ""
     """Request line and headers up to (not including) Content-Length."""
 
 
@@ -222,14 +223,19 @@ class Exchange:
             parts.append(chunk)
         return b"".join(parts)
 
-    def release(self) -> None:
-        """Back to the pool if the exchange ended cleanly; otherwise the connection is closed."""
+    def release(self, *, drain: bool = True) -> None:
+        """Back to the pool if the exchange ended cleanly; otherwise the connection is closed.
+
+        A stream is often left right after its last event, a moment before the body's final
+        chunk arrives: such a connection is drained briefly in the background and then reused."""
         if self._released:
             return
         self._released = True
         conn = self._conn
         if conn.complete and conn.keep_alive and not conn.closed and conn.error is None:
             self._pool.put(self._key, conn)
+        elif drain and conn.error is None and not conn.closed and conn.keep_alive:
+            self._pool.drain(self._key, conn)
         elif conn.transport is not None:
             conn.transport.abort()
 
@@ -240,11 +246,12 @@ class Pool:
     def __init__(self, *, keepalive: float = 4.0) -> None:
         self._idle: dict[tuple[str, int, bool], list[_Connection]] = {}
         self._keepalive = keepalive
-        self._tls: ssl.SSLContext | None = None
-        self._targets: dict[tuple[str, tuple[tuple[str, str], ...]], Target] = {}
+        self._tls: dict[str, ssl.SSLContext] = {}
+        self._targets: dict[tuple[str, tuple[tuple[str, str], ...], str], Target] = {}
+        self._draining: set[asyncio.Task[None]] = set()
 
-    def target(self, url: str, headers: Mapping[str, str]) -> Target:
-        key = (url, tuple(headers.items()))
+    def target(self, url: str, headers: Mapping[str, str], ca_file: str = "") -> Target:
+        key = (url, tuple(headers.items()), ca_file)
         target = self._targets.get(key)
         if target is None:
             parts = urlsplit(url)
@@ -256,10 +263,31 @@ class Pool:
             lines = [f"POST {path} HTTP/1.1", f"host: {host_header}"]
             lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in ("host", "content-length")]
             head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
-            target = self._targets[key] = Target(host, port, tls, head)
+            target = self._targets[key] = Target(host, port, tls, head, ca_file)
             if len(self._targets) > 1024:  # bounded: header sets come from config, so this is a guard
                 self._targets.pop(next(iter(self._targets)))
         return target
+
+    def drain(self, key: tuple[str, int, bool], conn: _Connection, limit: float = 0.5) -> None:
+        task = asyncio.get_running_loop().create_task(self._drain(key, conn, limit))
+        self._draining.add(task)
+        task.add_done_callback(self._draining.discard)
+
+    async def _drain(self, key: tuple[str, int, bool], conn: _Connection, limit: float) -> None:
+        deadline = asyncio.get_running_loop().time() + limit  # in all: a long answer is not read out
+        try:
+            while not conn.complete and conn.error is None:
+                conn.chunks.clear()
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
+                await conn.wait_data(left)
+        except ReadTimeout:
+            pass
+        if conn.complete and conn.keep_alive and not conn.closed and conn.error is None:
+            self.put(key, conn)
+        elif conn.transport is not None:
+            conn.transport.abort()
 
     def put(self, key: tuple[str, int, bool], conn: _Connection) -> None:
         conn.idle_since = time.monotonic()
@@ -281,9 +309,9 @@ class Pool:
         loop = asyncio.get_running_loop()
         tls: ssl.SSLContext | None = None
         if target.tls:
-            if self._tls is None:
-                self._tls = ssl.create_default_context()
-            tls = self._tls
+            tls = self._tls.get(target.ca_file)
+            if tls is None:
+                tls = self._tls[target.ca_file] = ssl.create_default_context(cafile=target.ca_file or None)
         try:
             async with asyncio.timeout(limit):
                 _, conn = await loop.create_connection(
@@ -307,9 +335,10 @@ class Pool:
         *,
         connect_timeout: float,
         read_timeout: float,
+        ca_file: str = "",
     ) -> Exchange:
         """Send a POST and wait for the response's status and headers."""
-        target = self.target(url, headers)
+        target = self.target(url, headers, ca_file)
         key = (target.host, target.port, target.tls)
         conn = self._take(key) or await self._connect(target, connect_timeout)
         conn.prepare()
@@ -324,6 +353,8 @@ class Pool:
         return Exchange(self, key, conn, read_timeout)
 
     def close(self) -> None:
+        for task in self._draining:
+            task.cancel()
         for idle in self._idle.values():
             for conn in idle:
                 if conn.transport is not None:
