@@ -333,3 +333,29 @@ def test_scripted_faults_hit_only_their_model(gateway: Gateway, fake: FakeOpenAI
         client.chat.completions.create(model="big", messages=user("say: back")).choices[0].message.content
         == "back"
     )
+
+
+def test_a_provider_answering_not_http_is_a_502(make_gateway: Any, servers: Any) -> None:
+    import asyncio
+
+    async def gibberish(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = servers.run(asyncio.start_server(gibberish, "127.0.0.1", 0))
+    port = server.sockets[0].getsockname()[1]
+    gw = make_gateway(
+        text=f"""
+providers:
+  odd: {{type: openai, base_url: "http://127.0.0.1:{port}/v1"}}
+models:
+  o: {{provider: odd, input: 1, output: 1}}
+ledger: {{path: "{{ledger}}"}}
+"""
+    )
+    with pytest.raises(openai.APIStatusError) as info:
+        gw.client().chat.completions.create(model="o", messages=user("x"))
+    assert info.value.status_code == 502 and "not valid HTTP" in info.value.message
+    server.close()

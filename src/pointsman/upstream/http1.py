@@ -36,6 +36,10 @@ class ConnectionLost(OSError):
         self.got_headers = got_headers
 
 
+class BadResponse(OSError):
+    """The bytes that came back are not HTTP/1.1."""
+
+
 class ReadTimeout(TimeoutError):
     """No byte arrived within the read timeout."""
 
@@ -83,7 +87,7 @@ class _Connection(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            self._fail(exc)
+            self._fail(BadResponse(str(exc)))
 
     def eof_received(self) -> bool:
         self._lost(None)
