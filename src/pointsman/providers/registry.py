@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pointsman.providers.anthropic import AnthropicProvider
 from pointsman.providers.base import Endpoint, Provider
 from pointsman.providers.openai import OpenAIProvider
 
@@ -28,6 +29,7 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    "anthropic": Preset("anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", "x-api-key"),
     # Azure's v1 API is OpenAI-shaped; put your resource name into base_url
     "azure": Preset(
         "openai", "https://RESOURCE.openai.azure.com/openai/v1", "AZURE_OPENAI_API_KEY", "api-key"
@@ -48,6 +50,7 @@ PRESETS: dict[str, Preset] = {
 
 WIRE_TYPES: dict[str, Callable[[Endpoint], Provider]] = {
     "openai": OpenAIProvider,
+    "anthropic": AnthropicProvider,
 }
 
 

@@ -1,0 +1,5 @@
+"""Anthropic Messages wire format (`type: anthropic`)."""
+
+from pointsman.providers.anthropic.adapter import AnthropicProvider
+
+__all__ = ["AnthropicProvider"]

@@ -1,0 +1,60 @@
+"""Canonical request ⇄ Anthropic Messages (`POST {base_url}/messages`)."""
+
+from __future__ import annotations
+
+import orjson
+
+from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
+from pointsman.providers.anthropic.errors import classify
+from pointsman.providers.anthropic.request import to_anthropic
+from pointsman.providers.anthropic.response import to_openai
+from pointsman.providers.anthropic.stream import AnthropicStreamTranslator
+from pointsman.providers.base import Completion, Endpoint, Json, UpstreamRequest, UpstreamResponse
+
+API_VERSION = "2023-06-01"
+
+
+class AnthropicProvider:
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self._url = f"{endpoint.base_url.rstrip('/')}/messages"
+        headers = {"content-type": "application/json", "anthropic-version": API_VERSION, **endpoint.headers}
+        if endpoint.api_key:
+            if endpoint.auth_header.lower() == "authorization":
+                headers["authorization"] = f"Bearer {endpoint.api_key}"
+            else:
+                headers[endpoint.auth_header or "x-api-key"] = endpoint.api_key
+        self._headers = headers
+
+    def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
+        out = to_anthropic(body, upstream_model)
+        return UpstreamRequest(self._url, self._headers, orjson.dumps(out), stream=bool(out.get("stream")))
+
+    def parse_chat(self, response: UpstreamResponse) -> Completion:
+        try:
+            data = orjson.loads(response.body)
+        except orjson.JSONDecodeError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("content"), list):
+            raise UpstreamProtocolError(
+                f"provider '{self.endpoint.name}' answered with a body that is not a Messages response",
+                provider=self.endpoint.name,
+            )
+        completion, usage = to_openai(data)
+        return Completion(data=completion, usage=usage)
+
+    def stream_translator(self) -> AnthropicStreamTranslator:
+        return AnthropicStreamTranslator(self.endpoint)
+
+    def embeddings_request(self, body: Json, upstream_model: str) -> UpstreamRequest:
+        raise InvalidRequest(
+            f"provider '{self.endpoint.name}' (Anthropic) offers no embeddings", param="model"
+        )
+
+    def parse_embeddings(self, response: UpstreamResponse) -> Completion:
+        raise InvalidRequest(
+            f"provider '{self.endpoint.name}' (Anthropic) offers no embeddings", param="model"
+        )
+
+    def classify_error(self, response: UpstreamResponse) -> UpstreamError:
+        return classify(self.endpoint, response)

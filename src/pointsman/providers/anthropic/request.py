@@ -1,0 +1,157 @@
+"""Canonical (OpenAI chat) request → Anthropic Messages request. Pure.
+
+Adapted, as documented in the README: system/developer messages become `system`; consecutive tool
+results merge into one user turn; temperature is clamped to Anthropic's 0..1; `seed`, penalties and
+`logit_bias` have no equivalent and are dropped. Refused with a 400: `n` > 1 and `logprobs`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from pointsman.errors import InvalidRequest
+from pointsman.providers.base import Json
+
+DEFAULT_MAX_TOKENS = 4096
+_DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
+
+
+def _text_blocks(content: Any) -> list[Json]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    blocks: list[Json] = []
+    for part in content or ():
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind == "text" and part.get("text"):
+            block: Json = {"type": "text", "text": part["text"]}
+            if "cache_control" in part:
+                block["cache_control"] = part["cache_control"]
+            blocks.append(block)
+        elif kind == "image_url":
+            blocks.append(_image(part.get("image_url")))
+    return blocks
+
+
+def _image(image: Any) -> Json:
+    url = image.get("url", "") if isinstance(image, dict) else str(image or "")
+    match = _DATA_URL.match(url)
+    if match:
+        source = {"type": "base64", "media_type": match["type"], "data": match["data"]}
+    elif url.startswith(("http://", "https://")):
+        source = {"type": "url", "url": url}
+    else:
+        raise InvalidRequest("an image_url must be an http(s) URL or a base64 data URL", param="messages")
+    return {"type": "image", "source": source}
+
+
+def _tool_use(call: Json) -> Json:
+    function = call.get("function") or {}
+    arguments = function.get("arguments") or "{}"
+    try:
+        parsed = orjson.loads(arguments)
+    except orjson.JSONDecodeError:
+        raise InvalidRequest(
+            f"tool call {call.get('id')} has arguments that are not JSON", param="messages"
+        ) from None
+    return {"type": "tool_use", "id": call.get("id", ""), "name": function.get("name", ""), "input": parsed}
+
+
+def _messages(messages: list[Json]) -> tuple[list[Json], list[Json]]:
+    system: list[Json] = []
+    out: list[Json] = []
+
+    def add(role: str, blocks: list[Json]) -> None:
+        if not blocks:
+            return
+        if out and out[-1]["role"] == role:  # Anthropic wants alternating turns: merge
+            out[-1]["content"].extend(blocks)
+        else:
+            out.append({"role": role, "content": blocks})
+
+    for message in messages:
+        role = message.get("role")
+        if role in ("system", "developer"):
+            system.extend(_text_blocks(message.get("content")))
+        elif role == "user":
+            add("user", _text_blocks(message.get("content")))
+        elif role == "assistant":
+            blocks = _text_blocks(message.get("content"))
+            blocks += [_tool_use(c) for c in message.get("tool_calls") or ()]
+            add("assistant", blocks)
+        elif role in ("tool", "function"):
+            content = message.get("content")
+            text = content if isinstance(content, str) else "".join(b["text"] for b in _text_blocks(content))
+            result = {"type": "tool_result", "tool_use_id": message.get("tool_call_id", ""), "content": text}
+            add("user", [result])
+    return system, out
+
+
+def _tools(body: Json) -> tuple[list[Json], Json | None]:
+    tools = [
+        {
+            "name": (t.get("function") or {}).get("name", ""),
+            "description": (t.get("function") or {}).get("description", ""),
+            "input_schema": (t.get("function") or {}).get("parameters")
+            or {"type": "object", "properties": {}},
+        }
+        for t in body.get("tools") or ()
+        if isinstance(t, dict)
+    ]
+    choice = body.get("tool_choice")
+    mapped: Json | None = None
+    if choice == "auto":
+        mapped = {"type": "auto"}
+    elif choice == "required":
+        mapped = {"type": "any"}
+    elif choice == "none":
+        mapped = {"type": "none"}
+    elif isinstance(choice, dict):
+        mapped = {"type": "tool", "name": (choice.get("function") or {}).get("name", "")}
+    if body.get("parallel_tool_calls") is False and tools:
+        mapped = {**(mapped or {"type": "auto"}), "disable_parallel_tool_use": True}
+    return tools, mapped
+
+
+def to_anthropic(body: Json, upstream_model: str) -> Json:
+    if isinstance(body.get("n"), int) and body["n"] > 1:
+        raise InvalidRequest(
+            "n > 1 is not supported by Anthropic models; send n separate requests", param="n"
+        )
+    if body.get("logprobs"):
+        raise InvalidRequest("logprobs are not available from Anthropic models", param="logprobs")
+    system, messages = _messages(body.get("messages") or [])
+    out: Json = {
+        "model": upstream_model,
+        "messages": messages,
+        "max_tokens": body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_MAX_TOKENS,
+    }
+    if system:
+        out["system"] = system
+    tools, choice = _tools(body)
+    if tools:
+        out["tools"] = tools
+    if choice is not None:
+        out["tool_choice"] = choice
+    stop = body.get("stop")
+    if stop:
+        out["stop_sequences"] = [s for s in ([stop] if isinstance(stop, str) else stop) if s.strip()]
+    if isinstance(body.get("temperature"), int | float):
+        out["temperature"] = min(float(body["temperature"]), 1.0)
+    if isinstance(body.get("top_p"), int | float):
+        out["top_p"] = body["top_p"]
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+        out["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+    elif isinstance(fmt, dict) and fmt.get("type") == "json_object":
+        out["output_config"] = {"format": {"type": "json_schema", "schema": {"type": "object"}}}
+    if isinstance(body.get("user"), str):
+        out["metadata"] = {"user_id": body["user"]}
+    if body.get("stream"):
+        out["stream"] = True
+    return out
