@@ -135,6 +135,122 @@ class FakeProvider:
         if seconds > 0:
             await asyncio.sleep(seconds)
 
+    # what each wire format renders its own way
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        error_type: str | None = None,
+        retry_after: str | None = None,
+    ) -> web.Response:
+        raise NotImplementedError
+
+    def not_found(self, model: str) -> web.Response:
+        raise NotImplementedError
+
+    def denied(self, request: web.Request) -> web.Response | None:
+        return None
+
+    def error_frame(self, fault: Fault) -> bytes:
+        raise NotImplementedError
+
+    done_frame: bytes | None = None
+    malformed_frame = b"data: {not json\n\n"
+
+    async def begin(
+        self, request: web.Request, model: str | None = None
+    ) -> tuple[dict[str, Any], FakeModel, Fault | None] | web.Response:
+        """Auth, body, model and any fault that ends the exchange before an answer."""
+        denied = self.denied(request)
+        if denied is not None:
+            return denied
+        try:
+            body = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            return self.error_response(400, "We could not parse the JSON body of your request.")
+        if not isinstance(body, dict):
+            return self.error_response(400, "The request body must be a JSON object.")
+        model = model if model is not None else str(body.get("model"))
+        spec = self.model_spec(model)
+        fault = self.fault_for(model, body)
+        self.record(request, model, body, fault)
+        if spec is None:
+            return self.not_found(model)
+        if fault is not None:
+            early = await self._early_fault(request, fault)
+            if early is not None:
+                return early
+        return body, spec, fault
+
+    async def _early_fault(self, request: web.Request, fault: Fault) -> web.Response | None:
+        if fault.kind == "status":
+            message = fault.message or f"Injected error {fault.status}."
+            return self.error_response(
+                fault.status,
+                message,
+                code=fault.code,
+                error_type=fault.error_type,
+                retry_after=fault.retry_after,
+            )
+        if fault.kind in ("reset", "no_response"):
+            if fault.kind == "no_response":
+                await asyncio.sleep(fault.seconds)
+            reset_connection(request)
+            return web.Response(status=500)
+        if fault.kind == "slow":
+            await asyncio.sleep(fault.seconds)
+        if fault.kind == "garbage":
+            return web.Response(
+                status=200, body=b"<html>upstream proxy error</html>", content_type="text/html"
+            )
+        return None
+
+    async def stream(
+        self, request: web.Request, frames: list[bytes], spec: FakeModel, fault: Fault | None
+    ) -> web.StreamResponse:
+        """Send SSE frames paced like a model (first frame at once, then TTFT, then tokens/s), with
+        the stream faults applied at frame `fault.after`."""
+        response = web.StreamResponse(
+            headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+        )
+        await response.prepare(request)
+        try:
+            await self._send_frames(request, response, frames, spec, fault)
+        except (ConnectionResetError, asyncio.CancelledError):
+            self.abandoned += 1
+            raise
+        return response
+
+    async def _send_frames(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        frames: list[bytes],
+        spec: FakeModel,
+        fault: Fault | None,
+    ) -> None:
+        gap = 1.0 / spec.tokens_per_second if spec.tokens_per_second > 0 else 0.0
+        for i, frame in enumerate(frames):
+            if fault is not None and i == fault.after:
+                if fault.kind == "cut":
+                    reset_connection(request)
+                    return
+                if fault.kind == "stall":
+                    await asyncio.sleep(fault.seconds)
+                elif fault.kind == "malformed":
+                    await response.write(self.malformed_frame)
+                elif fault.kind == "error_event":
+                    await response.write(self.error_frame(fault))
+                    await response.write_eof()
+                    return
+            await self.pace(spec.ttft if i == 1 else gap if i > 1 else 0.0)
+            await response.write(frame)
+        if self.done_frame is not None and not (fault is not None and fault.kind == "no_done"):
+            await response.write(self.done_frame)
+        await response.write_eof()
+
     # control routes
     async def _add_fault(self, request: web.Request) -> web.Response:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 from typing import Any
@@ -11,7 +10,7 @@ import orjson
 from aiohttp import web
 
 from pointsman.fakes.answers import Answer, Ask, answer, argument_pieces, count_images, pieces, text_of
-from pointsman.fakes.base import FakeModel, FakeProvider, reset_connection
+from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.faults import Fault
 
 _ERROR_TYPES = {
@@ -103,7 +102,35 @@ class FakeOpenAI(FakeProvider):
         app.router.add_post("/v1/embeddings", self.embeddings)
         app.router.add_get("/v1/models", self.list_models)
 
-    def _denied(self, request: web.Request) -> web.Response | None:
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        error_type: str | None = None,
+        retry_after: str | None = None,
+    ) -> web.Response:
+        return openai_error(status, message, code=code, type_=error_type, retry_after=retry_after)
+
+    def not_found(self, model: str) -> web.Response:
+        message = f"The model `{model}` does not exist or you do not have access to it."
+        return openai_error(404, message, code="model_not_found")
+
+    def error_frame(self, fault: Fault) -> bytes:
+        error = {
+            "error": {
+                "message": fault.message or "Injected stream error.",
+                "type": fault.error_type or "server_error",
+                "code": fault.code,
+            }
+        }
+        return b"data: " + orjson.dumps(error) + b"\n\n"
+
+    done_frame = b"data: [DONE]\n\n"
+    malformed_frame = b'data: {"id": "broken", "choices": [\n\n'
+
+    def denied(self, request: web.Request) -> web.Response | None:
         if self.api_key is None:
             return None
         presented = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -112,55 +139,8 @@ class FakeOpenAI(FakeProvider):
         masked = f"{presented[:3]}***{presented[-4:]}" if presented else "(none)"
         return openai_error(401, f"Incorrect API key provided: {masked}.", code="invalid_api_key")
 
-    async def _begin(
-        self, request: web.Request
-    ) -> tuple[dict[str, Any], FakeModel, Fault | None] | web.Response:
-        denied = self._denied(request)
-        if denied is not None:
-            return denied
-        try:
-            body = orjson.loads(await request.read())
-        except orjson.JSONDecodeError:
-            return openai_error(400, "We could not parse the JSON body of your request.")
-        model = str(body.get("model"))
-        spec = self.model_spec(model)
-        fault = self.fault_for(model, body)
-        self.record(request, model, body, fault)
-        if spec is None:
-            return openai_error(
-                404,
-                f"The model `{model}` does not exist or you do not have access to it.",
-                code="model_not_found",
-            )
-        if fault is not None:
-            early = await self._early_fault(request, fault)
-            if early is not None:
-                return early
-        return body, spec, fault
-
-    async def _early_fault(self, request: web.Request, fault: Fault) -> web.Response | None:
-        if fault.kind == "status":
-            message = fault.message or f"Injected error {fault.status}."
-            return openai_error(
-                fault.status, message, code=fault.code, type_=fault.error_type, retry_after=fault.retry_after
-            )
-        if fault.kind == "reset":
-            reset_connection(request)
-            return web.Response(status=500)
-        if fault.kind == "no_response":
-            await asyncio.sleep(fault.seconds)
-            reset_connection(request)
-            return web.Response(status=500)
-        if fault.kind == "slow":
-            await asyncio.sleep(fault.seconds)
-        if fault.kind == "garbage":
-            return web.Response(
-                status=200, body=b"<html>upstream proxy error</html>", content_type="text/html"
-            )
-        return None
-
     async def chat(self, request: web.Request) -> web.StreamResponse:
-        begun = await self._begin(request)
+        begun = await self.begin(request)
         if isinstance(begun, web.StreamResponse):
             return begun
         body, spec, fault = begun
@@ -242,10 +222,6 @@ class FakeOpenAI(FakeProvider):
         ident: str,
         n: int,
     ) -> web.StreamResponse:
-        response = web.StreamResponse(
-            headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
-        )
-        await response.prepare(request)
         created = int(time.time())
         include_usage = (body.get("stream_options") or {}).get("include_usage") is True
         base = {
@@ -286,50 +262,10 @@ class FakeOpenAI(FakeProvider):
             frames.append(chunk({}, ans.finish_reason, index=i))
         if usage is not None and include_usage:
             frames.append(b"data: " + orjson.dumps({**base, "choices": [], "usage": usage}) + b"\n\n")
-        try:
-            await self._send_frames(request, response, frames, spec, fault)
-        except (ConnectionResetError, asyncio.CancelledError):
-            self.abandoned += 1
-            raise
-        return response
-
-    async def _send_frames(
-        self,
-        request: web.Request,
-        response: web.StreamResponse,
-        frames: list[bytes],
-        spec: FakeModel,
-        fault: Fault | None,
-    ) -> None:
-        gap = 1.0 / spec.tokens_per_second if spec.tokens_per_second > 0 else 0.0
-        for i, frame in enumerate(frames):
-            if fault is not None and i == fault.after:
-                if fault.kind == "cut":
-                    reset_connection(request)
-                    return
-                if fault.kind == "stall":
-                    await asyncio.sleep(fault.seconds)
-                elif fault.kind == "malformed":
-                    await response.write(b'data: {"id": "broken", "choices": [\n\n')
-                elif fault.kind == "error_event":
-                    error = {
-                        "error": {
-                            "message": fault.message or "Injected stream error.",
-                            "type": fault.error_type or "server_error",
-                            "code": fault.code,
-                        }
-                    }
-                    await response.write(b"data: " + orjson.dumps(error) + b"\n\n")
-                    await response.write_eof()
-                    return
-            await self.pace(spec.ttft if i == 1 else gap if i > 1 else 0.0)
-            await response.write(frame)
-        if not (fault is not None and fault.kind == "no_done"):
-            await response.write(b"data: [DONE]\n\n")
-        await response.write_eof()
+        return await self.stream(request, frames, spec, fault)
 
     async def embeddings(self, request: web.Request) -> web.StreamResponse:
-        begun = await self._begin(request)
+        begun = await self.begin(request)
         if isinstance(begun, web.StreamResponse):
             return begun
         body, spec, fault = begun
@@ -358,7 +294,7 @@ class FakeOpenAI(FakeProvider):
         return web.Response(body=orjson.dumps(out), content_type="application/json")
 
     async def list_models(self, request: web.Request) -> web.Response:
-        denied = self._denied(request)
+        denied = self.denied(request)
         if denied is not None:
             return denied
         names = list(self.models or {"fake-model": self.default})

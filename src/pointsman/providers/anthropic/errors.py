@@ -36,8 +36,8 @@ def classify(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamError:
     status = response.status
     detail = error.get("message") if isinstance(error.get("message"), str) else ""
     if not detail:
-        kind = response.headers.get("content-type", "no content type").split(";")[0]
-        detail = f"HTTP {status} ({kind} body)"
+        body_type = response.headers.get("content-type", "no content type").split(";")[0]
+        detail = f"HTTP {status} ({body_type} body)"
     message = f"provider '{endpoint.name}' returned {status}: {redact(detail, (endpoint.api_key,))}"
     kind = error.get("type")
     retry_after = response.headers.get("retry-after")

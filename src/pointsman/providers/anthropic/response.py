@@ -56,8 +56,13 @@ def to_openai(data: Json) -> tuple[Json, Usage | None]:
             texts.append(block.get("text", ""))
         elif block.get("type") == "tool_use":
             arguments = orjson.dumps(block.get("input") or {}).decode()
-            calls.append({"id": block.get("id", ""), "type": "function",
-                          "function": {"name": block.get("name", ""), "arguments": arguments}})  # fmt: skip
+            calls.append(
+                {
+                    "id": block.get("id", ""),
+                    "type": "function",
+                    "function": {"name": block.get("name", ""), "arguments": arguments},
+                }
+            )
     message: Json = {"role": "assistant", "content": "".join(texts) if texts else None, "refusal": None}
     if calls:
         message["tool_calls"] = calls
@@ -74,7 +79,7 @@ def to_openai(data: Json) -> tuple[Json, Usage | None]:
                 "logprobs": None,
                 "finish_reason": FINISH.get(str(data.get("stop_reason")), "stop"),
             }
-        ],  # fmt: skip
+        ],
     }
     if usage is not None:
         out["usage"] = usage_json(usage)

@@ -33,7 +33,7 @@ class AnthropicStreamTranslator:
             "model": "",
         }
 
-    def _chunk(self, delta: Json, finish: str | None = None) -> tuple[Json, None]:
+    def _chunk(self, delta: Json, finish: str | None = None) -> tuple[Json, bytes | None]:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
         return {**self._base, "choices": [choice]}, None
 
@@ -70,8 +70,12 @@ class AnthropicStreamTranslator:
         index = self._tool_index[data.get("index", 0)] = len(self._tool_index)
         name = block.get("name", "")
         self.text.append(name)
-        call = {"index": index, "id": block.get("id", ""), "type": "function",
-                "function": {"name": name, "arguments": ""}}  # fmt: skip
+        call = {
+            "index": index,
+            "id": block.get("id", ""),
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
         return StreamOut([self._chunk({"tool_calls": [call]})])
 
     def _on_content_block_delta(self, data: Json) -> StreamOut:
