@@ -1,0 +1,236 @@
+"""A fake Anthropic Messages server: POST /v1/messages (JSON and SSE), /v1/messages/count_tokens.
+
+Its usage follows Anthropic's rules: `input_tokens` excludes cache reads and writes, and
+`message_delta` carries the cumulative `output_tokens`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from pointsman.fakes.answers import Answer, Ask, answer, argument_pieces, pieces
+from pointsman.fakes.base import FakeModel, FakeProvider
+from pointsman.fakes.faults import Fault
+
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+_STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+
+
+def anthropic_error(
+    status: int, message: str, *, error_type: str | None = None, retry_after: str | None = None
+) -> web.Response:
+    kind = error_type or _ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+    body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
+    headers = {"retry-after": retry_after} if retry_after is not None else None
+    return web.Response(
+        status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return " ".join(
+        str(b.get("text", "")) for b in content or () if isinstance(b, dict) and b.get("type") == "text"
+    )
+
+
+def ask_from_anthropic(body: dict[str, Any]) -> Ask:
+    ask = Ask(model=str(body.get("model")))
+    for message in body.get("messages") or []:
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else []
+        results = [b for b in blocks if isinstance(b, dict) and b.get("type") == "tool_result"]
+        if results:
+            ask.last_tool_result = _text(results[-1].get("content"))
+        else:
+            ask.last_tool_result = None
+        ask.last_user = _text(content) or ask.last_user
+        ask.images += sum(1 for b in blocks if isinstance(b, dict) and b.get("type") == "image")
+    ask.tools = [(t.get("name", "tool"), t.get("input_schema")) for t in body.get("tools") or []]
+    choice = body.get("tool_choice") or {}
+    kind = choice.get("type")
+    ask.tool_choice = {"any": "required", "none": "none", "tool": choice.get("name")}.get(str(kind))
+    ask.parallel_tools = not choice.get("disable_parallel_tool_use", False)
+    fmt = (body.get("output_config") or {}).get("format") or body.get("output_format") or {}
+    if fmt.get("type") == "json_schema":
+        ask.json_schema = fmt.get("schema") or {}
+    ask.max_tokens = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else None
+    ask.stop = list(body.get("stop_sequences") or [])
+    return ask
+
+
+class FakeAnthropic(FakeProvider):
+    """`api_key`, when set, must arrive as `x-api-key` (or `Authorization: Bearer`)."""
+
+    def __init__(
+        self,
+        models: dict[str, FakeModel] | None = None,
+        *,
+        api_key: str | None = None,
+        default: FakeModel | None = None,
+    ) -> None:
+        self.api_key = api_key
+        super().__init__(models, default=default)
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/v1/messages", self.messages)
+        app.router.add_post("/v1/messages/count_tokens", self.count_tokens)
+
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        error_type: str | None = None,
+        retry_after: str | None = None,
+    ) -> web.Response:
+        return anthropic_error(status, message, error_type=error_type, retry_after=retry_after)
+
+    def not_found(self, model: str) -> web.Response:
+        return anthropic_error(404, f"model: {model}")
+
+    def denied(self, request: web.Request) -> web.Response | None:
+        if self.api_key is None:
+            return None
+        presented = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix(
+            "Bearer "
+        )
+        if presented == self.api_key:
+            return None
+        return anthropic_error(401, "invalid x-api-key")
+
+    def error_frame(self, fault: Fault) -> bytes:
+        error = {
+            "type": "error",
+            "error": {
+                "type": fault.error_type or "overloaded_error",
+                "message": fault.message or "Overloaded",
+            },
+        }
+        return b"event: error\ndata: " + orjson.dumps(error) + b"\n\n"
+
+    malformed_frame = b"event: content_block_delta\ndata: {not json\n\n"
+
+    def _prompt_tokens(self, body: dict[str, Any]) -> int:
+        system = body.get("system")
+        texts = [_text(system) if not isinstance(system, str) else system]
+        texts += [_text(m.get("content")) for m in body.get("messages") or []]
+        texts += [orjson.dumps(t).decode() for t in body.get("tools") or []]
+        return 3 + 4 * len(body.get("messages") or []) + self.tokens.count("\n".join(texts), "claude")
+
+    def _usage(
+        self, body: dict[str, Any], spec: FakeModel, ans: Answer, fault: Fault | None
+    ) -> dict[str, Any]:
+        prompt = self._prompt_tokens(body)
+        cached = min(spec.cached_tokens, prompt)
+        output = self.tokens.count(ans.text + "".join(c.name + c.arguments for c in ans.tool_calls), "claude")
+        if fault is not None and fault.kind == "no_usage":
+            return {"input_tokens": 0, "output_tokens": 0}
+        return {
+            "input_tokens": prompt - cached,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": cached,
+            "output_tokens": output + spec.reasoning_tokens,
+            "service_tier": "standard",
+        }
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        begun = await self.begin(request)
+        if isinstance(begun, web.StreamResponse):
+            return begun
+        body, spec, fault = begun
+        if not isinstance(body.get("max_tokens"), int):
+            return anthropic_error(400, "max_tokens: Field required")
+        if spec.context_window is not None and self._prompt_tokens(body) > spec.context_window:
+            count = self._prompt_tokens(body)
+            return anthropic_error(400, f"prompt is too long: {count} tokens > {spec.context_window} maximum")
+        ans = answer(ask_from_anthropic(body), spec.reply)
+        usage = self._usage(body, spec, ans, fault)
+        ident = "msg_" + hashlib.sha1(orjson.dumps(body.get("messages"))).hexdigest()[:24]
+        stop_reason = _STOP[ans.finish_reason]
+        content: list[dict[str, Any]] = [{"type": "text", "text": ans.text}] if ans.text else []
+        content += [
+            {
+                "type": "tool_use",
+                "id": c.id.replace("call_", "toolu_"),
+                "name": c.name,
+                "input": orjson.loads(c.arguments),
+            }
+            for c in ans.tool_calls
+        ]
+        message = {
+            "id": ident,
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        if body.get("stream"):
+            return await self.stream(request, self._frames(message, ans), spec, fault)
+        await self.pace(spec.latency)
+        return web.Response(body=orjson.dumps(message), content_type="application/json")
+
+    def _frames(self, message: dict[str, Any], ans: Answer) -> list[bytes]:
+        def event(name: str, data: dict[str, Any]) -> bytes:
+            return b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, **data}) + b"\n\n"
+
+        usage = message["usage"]
+        start_usage = {**usage, "output_tokens": 1}
+        frames = [
+            event(
+                "message_start",
+                {"message": {**message, "content": [], "stop_reason": None, "usage": start_usage}},
+            )
+        ]
+        index = 0
+        if ans.text:
+            frames.append(
+                event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+            )
+            frames.append(event("ping", {}))
+            for piece in pieces(ans.text):
+                delta = {"type": "text_delta", "text": piece}
+                frames.append(event("content_block_delta", {"index": 0, "delta": delta}))
+            frames.append(event("content_block_stop", {"index": 0}))
+            index = 1
+        for block in message["content"]:
+            if block["type"] != "tool_use":
+                continue
+            start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+            frames.append(event("content_block_start", {"index": index, "content_block": start}))
+            for part in ["", *argument_pieces(orjson.dumps(block["input"]).decode())]:
+                delta = {"type": "input_json_delta", "partial_json": part}
+                frames.append(event("content_block_delta", {"index": index, "delta": delta}))
+            frames.append(event("content_block_stop", {"index": index}))
+            index += 1
+        end: dict[str, Any] = {"stop_reason": message["stop_reason"], "stop_sequence": None}
+        frames.append(
+            event("message_delta", {"delta": end, "usage": {"output_tokens": usage["output_tokens"]}})
+        )
+        return frames
+
+    done_frame = b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+
+    async def count_tokens(self, request: web.Request) -> web.Response:
+        body = orjson.loads(await request.read())
+        return web.json_response({"input_tokens": self._prompt_tokens(body)})
