@@ -92,7 +92,7 @@ def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[st
         preset=preset_name,
         base_url=base_url,
         api_key=api_key,
-        auth_header=cfg.auth_header or (preset.auth_header if preset else "authorization"),
+        auth_header=cfg.auth_header or (preset.auth_header if preset else ""),  # "": the wire's default
         stream_usage=cfg.stream_usage
         if cfg.stream_usage is not None
         else (preset.stream_usage if preset else True),

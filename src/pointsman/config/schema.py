@@ -45,7 +45,8 @@ class ProviderConfig(_Strict, frozen=True):
     base_url: str = ""
     api_key: str = ""
     auth_header: str = ""
-    """Header that carries the key: `authorization` (Bearer) by default, `api-key` for Azure."""
+    """Header that carries the key. Default: the wire's own (`authorization: Bearer` for OpenAI,
+    `x-api-key` for Anthropic); `api-key` for Azure."""
     timeouts: Timeouts = Timeouts()
     headers: dict[str, str] = {}
     ca_file: str = ""
