@@ -57,6 +57,13 @@ class PointsmanError(Exception):
     def to_openai(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
+    def to_anthropic(self) -> dict[str, Any]:
+        """The body Anthropic's SDKs expect on /v1/messages (and in a stream's `error` event)."""
+        kind = _ANTHROPIC_TYPES.get(
+            self.status, "api_error" if self.status >= 500 else "invalid_request_error"
+        )
+        return {"type": "error", "error": {"type": kind, "message": self.message}}
+
 
 class ConfigError(PointsmanError):
     """A configuration file is wrong; raised at start, names the file, the key path and the problem."""
@@ -180,6 +187,17 @@ class UpstreamTimeout(UpstreamError):
 class UpstreamProtocolError(UpstreamError):
     retryable = True
 
+
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
+}
 
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 
-from pointsman.api import chat, embeddings, meta
+from pointsman.api import chat, embeddings, messages, meta
 from pointsman.api.auth import Auth
 from pointsman.api.http import Receive, Scope, Send, send_error
 from pointsman.api.request import Request
@@ -30,6 +30,7 @@ Handler = Callable[["Gateway", Request], Awaitable[None]]
 ROUTES: dict[str, tuple[str, Handler]] = {
     "/v1/chat/completions": ("POST", chat.chat_completions),
     "/v1/embeddings": ("POST", embeddings.embeddings),
+    "/v1/messages": ("POST", messages.messages),
     "/v1/models": ("GET", meta.list_models),
     "/healthz": ("GET", meta.healthz),
     "/readyz": ("GET", meta.readyz),
@@ -122,7 +123,7 @@ class GatewayApp:
             handler = self._handler(scope["method"], scope["path"])
             await handler(self.gateway, request)
         except PointsmanError as error:
-            await send_error(send, error, [request.id_header])
+            await send_error(send, error, [request.id_header], anthropic=scope["path"] == "/v1/messages")
         except Exception:
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")

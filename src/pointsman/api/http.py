@@ -77,8 +77,9 @@ async def send_json(send: Send, status: int, body: bytes, headers: Headers) -> N
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_error(send: Send, error: PointsmanError, headers: Headers) -> None:
-    await send_json(send, error.status, orjson.dumps(error.to_openai()), [*error.headers(), *headers])
+async def send_error(send: Send, error: PointsmanError, headers: Headers, *, anthropic: bool = False) -> None:
+    body = error.to_anthropic() if anthropic else error.to_openai()
+    await send_json(send, error.status, orjson.dumps(body), [*error.headers(), *headers])
 
 
 class DisconnectWatch:

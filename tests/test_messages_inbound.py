@@ -1,0 +1,171 @@
+"""The Anthropic SDK → pointsman's /v1/messages → any provider, translated back exactly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import anthropic
+import pytest
+
+from conftest import Gateway, user
+from pointsman.fakes.anthropic_server import FakeAnthropic
+from pointsman.fakes.faults import Fault
+from pointsman.fakes.openai_server import FakeOpenAI
+from pointsman.serving import BackgroundServers
+
+TOOLS: Any = [
+    {
+        "name": "lookup",
+        "description": "find a city",
+        "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
+]
+
+
+@pytest.fixture(scope="module")
+def claude_fake(servers: BackgroundServers) -> FakeAnthropic:
+    fake = FakeAnthropic()
+    servers.start_fake(fake)
+    return fake
+
+
+@pytest.fixture(scope="module")
+def gw(make_gateway: Any, fake: FakeOpenAI, claude_fake: FakeAnthropic) -> Gateway:
+    from conftest import PROVIDER_KEY
+
+    gateway: Gateway = make_gateway(
+        text=f"""
+server:
+  keys: [{{id: claude-code, key: pm-anthropic-client-key}}]
+providers:
+  oai: {{type: openai, base_url: "{fake.url}/v1", api_key: {PROVIDER_KEY}}}
+  ant: {{type: anthropic, base_url: "{claude_fake.url}/v1", api_key: sk-ant-x}}
+models:
+  gpt: {{provider: oai, upstream: small-1, input: 0.15, output: 0.60}}
+  claude: {{provider: ant, upstream: claude-any, input: 3, output: 15}}
+catalog: {{builtin: false}}
+ledger: {{path: "{{ledger}}", flush_interval: 0.05}}
+"""
+    )
+    return gateway
+
+
+def client(gw: Gateway, key: str = "pm-anthropic-client-key") -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=gw.url, api_key=key, max_retries=0)
+
+
+def test_plain_message_answered_by_an_openai_model(gw: Gateway, fake: FakeOpenAI) -> None:
+    raw = client(gw).messages.with_raw_response.create(
+        model="gpt",
+        max_tokens=100,
+        system="Be brief.",
+        messages=user("say: hello from claude sdk"),
+        stop_sequences=["END"],
+    )
+    message = raw.parse()
+    assert message.content[0].text == "hello from claude sdk" and message.stop_reason == "end_turn"
+    assert message.model == "gpt" and message.role == "assistant"
+    sent = fake.seen[-1].body
+    assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert (sent["max_tokens"], sent["stop"]) == (100, ["END"])
+    usage = message.usage
+    row = gw.row(raw.headers["x-pointsman-request-id"])
+    assert row["endpoint"] == "messages" and row["key_id"] == "claude-code"
+    assert (row["prompt_tokens"], row["completion_tokens"]) == (usage.input_tokens, usage.output_tokens)
+    cost = (usage.input_tokens * Decimal("0.15") + usage.output_tokens * Decimal("0.60")) / 1_000_000
+    assert Decimal(raw.headers["x-pointsman-cost-usd"]) == cost == Decimal(row["cost_usd"])
+
+
+def test_streamed_text_with_final_usage(gw: Gateway) -> None:
+    with client(gw).messages.stream(
+        model="gpt", max_tokens=100, messages=user("say: one two three")
+    ) as stream:
+        assert stream.get_final_text() == "one two three"
+        final = stream.get_final_message()
+    assert final.stop_reason == "end_turn" and final.usage.input_tokens > 0 and final.usage.output_tokens == 3
+
+
+def test_streamed_tool_use_and_tool_result_round_trip(gw: Gateway, fake: FakeOpenAI) -> None:
+    sdk = client(gw)
+    with sdk.messages.stream(
+        model="gpt", max_tokens=100, messages=user("use the tool"), tools=TOOLS, tool_choice={"type": "any"}
+    ) as stream:
+        final = stream.get_final_message()
+    block = final.content[0]
+    assert final.stop_reason == "tool_use" and block.type == "tool_use"
+    assert block.name == "lookup" and block.input == {"city": "city example"}
+    assert fake.seen[-1].body["tool_choice"] == "required"
+    follow = sdk.messages.create(
+        model="gpt",
+        max_tokens=100,
+        tools=TOOLS,
+        messages=[
+            *user("use the tool"),
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": block.id, "name": "lookup", "input": block.input}],
+            },
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": block.id, "content": "sunny"}],
+            },
+        ],
+    )
+    assert follow.content[0].text == "The tool returned: sunny"
+    sent = fake.seen[-1].body["messages"]
+    assert sent[1]["tool_calls"][0]["id"] == block.id
+    assert sent[2] == {"role": "tool", "tool_call_id": block.id, "content": "sunny"}
+
+
+def test_images_become_image_parts(gw: Gateway, fake: FakeOpenAI) -> None:
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
+    message = client(gw).messages.create(
+        model="gpt",
+        max_tokens=50,
+        messages=[{"role": "user", "content": [image, {"type": "text", "text": "what?"}]}],
+    )
+    assert "I see 1 image" in message.content[0].text
+    part = fake.seen[-1].body["messages"][0]["content"][0]
+    assert part == {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+
+
+def test_anthropic_sdk_to_an_anthropic_upstream(gw: Gateway, claude_fake: FakeAnthropic) -> None:
+    with client(gw).messages.stream(
+        model="claude", max_tokens=100, messages=user("say: claude to claude")
+    ) as s:
+        assert s.get_final_text() == "claude to claude"
+    assert claude_fake.seen[-1].body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "say: claude to claude"}]}
+    ]
+
+
+def test_errors_are_anthropic_shaped(gw: Gateway, fake: FakeOpenAI) -> None:
+    sdk = client(gw)
+    with pytest.raises(anthropic.NotFoundError) as missing:
+        sdk.messages.create(model="nope", max_tokens=5, messages=user("x"))
+    assert missing.value.body["error"]["type"] == "not_found_error"  # type: ignore[index]
+    with pytest.raises(anthropic.BadRequestError) as bad:
+        sdk.messages.create(model="gpt", max_tokens=5, messages=[])
+    assert "messages" in str(bad.value)
+    with pytest.raises(anthropic.AuthenticationError):
+        client(gw, key="wrong").messages.create(model="gpt", max_tokens=5, messages=user("x"))
+    fake.inject(Fault("status", status=429, retry_after="4", model="small-1"))
+    with pytest.raises(anthropic.RateLimitError) as limited:
+        sdk.messages.create(model="gpt", max_tokens=5, messages=user("x"))
+    assert limited.value.response.headers["retry-after"] == "4"
+
+
+def test_missing_max_tokens_is_a_clear_400(gw: Gateway) -> None:
+    import httpx2 as httpx
+
+    response = httpx.post(
+        f"{gw.url}/v1/messages",
+        headers={"x-api-key": "pm-anthropic-client-key"},
+        json={"model": "gpt", "messages": user("x")},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "max_tokens: Field required (an integer)"},
+    }
