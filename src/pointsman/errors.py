@@ -59,7 +59,7 @@ class PointsmanError(Exception):
 
     def to_anthropic(self) -> dict[str, Any]:
         """The body Anthropic's SDKs expect on /v1/messages (and in a stream's `error` event)."""
-        kind = _ANTHROPIC_TYPES.get(
+        kind = ANTHROPIC_ERROR_TYPES.get(
             self.status, "api_error" if self.status >= 500 else "invalid_request_error"
         )
         return {"type": "error", "error": {"type": kind, "message": self.message}}
@@ -188,7 +188,7 @@ class UpstreamProtocolError(UpstreamError):
     retryable = True
 
 
-_ANTHROPIC_TYPES = {
+ANTHROPIC_ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
     403: "permission_error",

@@ -14,20 +14,11 @@ from pointsman.catalog.price import format_usd
 from pointsman.engine import AnswerMeta, Call
 from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
+from pointsman.providers.openai.usage import usage_json
 from pointsman.usage import Usage
 
 if TYPE_CHECKING:
     from pointsman.api.app import Gateway
-
-
-def usage_json(usage: Usage) -> Json:
-    return {
-        "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
-        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-    }
 
 
 class OpenAIStreamSink:

@@ -12,27 +12,20 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from pointsman.errors import ANTHROPIC_ERROR_TYPES
 from pointsman.fakes.answers import Answer, Ask, answer, argument_pieces, pieces
 from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.faults import Fault
 
-_ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    529: "overloaded_error",
-}
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 
 
 def anthropic_error(
     status: int, message: str, *, error_type: str | None = None, retry_after: str | None = None
 ) -> web.Response:
-    kind = error_type or _ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+    kind = error_type or ANTHROPIC_ERROR_TYPES.get(
+        status, "api_error" if status >= 500 else "invalid_request_error"
+    )
     body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
     headers = {"retry-after": retry_after} if retry_after is not None else None
     return web.Response(
@@ -77,16 +70,6 @@ def ask_from_anthropic(body: dict[str, Any]) -> Ask:
 
 class FakeAnthropic(FakeProvider):
     """`api_key`, when set, must arrive as `x-api-key` (or `Authorization: Bearer`)."""
-
-    def __init__(
-        self,
-        models: dict[str, FakeModel] | None = None,
-        *,
-        api_key: str | None = None,
-        default: FakeModel | None = None,
-    ) -> None:
-        self.api_key = api_key
-        super().__init__(models, default=default)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self.messages)

@@ -68,8 +68,14 @@ class FakeProvider:
     """A wire-faithful fake provider on a real loopback port."""
 
     def __init__(
-        self, models: dict[str, FakeModel] | None = None, *, default: FakeModel | None = None
+        self,
+        models: dict[str, FakeModel] | None = None,
+        *,
+        api_key: str | None = None,
+        default: FakeModel | None = None,
     ) -> None:
+        self.api_key = api_key
+        """When set, requests must present it (each wire checks its own header)."""
         self.models = models
         self.default = default or FakeModel()
         self.faults = FaultBook()

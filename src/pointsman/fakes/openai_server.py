@@ -87,16 +87,6 @@ def _logprobs(text: str, top: int) -> dict[str, Any]:
 class FakeOpenAI(FakeProvider):
     """`api_key`, when set, must arrive as `Authorization: Bearer`; otherwise any key is accepted."""
 
-    def __init__(
-        self,
-        models: dict[str, FakeModel] | None = None,
-        *,
-        api_key: str | None = None,
-        default: FakeModel | None = None,
-    ) -> None:
-        self.api_key = api_key
-        super().__init__(models, default=default)
-
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/embeddings", self.embeddings)

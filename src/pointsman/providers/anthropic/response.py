@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from pointsman.providers.base import Json
+from pointsman.providers.openai.usage import usage_json
 from pointsman.usage import Usage
 
 FINISH = {
@@ -36,16 +37,6 @@ def usage_of(raw: Any) -> Usage | None:
         cached_tokens=read,
         cache_write_tokens=written,
     )
-
-
-def usage_json(usage: Usage) -> Json:
-    return {
-        "prompt_tokens": usage.input_tokens,
-        "completion_tokens": usage.output_tokens,
-        "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
-        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-    }
 
 
 def to_openai(data: Json) -> tuple[Json, Usage | None]:

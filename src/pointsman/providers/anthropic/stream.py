@@ -13,8 +13,9 @@ import orjson
 
 from pointsman.errors import UpstreamProtocolError
 from pointsman.providers.anthropic.errors import classify
-from pointsman.providers.anthropic.response import FINISH, usage_json, usage_of
+from pointsman.providers.anthropic.response import FINISH, usage_of
 from pointsman.providers.base import Endpoint, Json, StreamOut, UpstreamResponse
+from pointsman.providers.openai.usage import usage_json
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
 

@@ -27,3 +27,14 @@ def parse_usage(raw: Any) -> Usage | None:
         cached_tokens=min(cached, prompt),
         reasoning_tokens=reasoning,
     )
+
+
+def usage_json(usage: Usage) -> dict[str, Any]:
+    """`Usage` as an OpenAI usage object (what canonical answers carry)."""
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
+        "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+    }
