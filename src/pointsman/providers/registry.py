@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pointsman.providers.anthropic import AnthropicProvider
 from pointsman.providers.base import Endpoint, Provider
+from pointsman.providers.gemini import GeminiProvider
 from pointsman.providers.openai import OpenAIProvider
 
 
@@ -30,6 +31,9 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
     "anthropic": Preset("anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", "x-api-key"),
+    "gemini": Preset(
+        "gemini", "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "x-goog-api-key"
+    ),
     # Azure's v1 API is OpenAI-shaped; put your resource name into base_url
     "azure": Preset(
         "openai", "https://RESOURCE.openai.azure.com/openai/v1", "AZURE_OPENAI_API_KEY", "api-key"
@@ -51,6 +55,7 @@ PRESETS: dict[str, Preset] = {
 WIRE_TYPES: dict[str, Callable[[Endpoint], Provider]] = {
     "openai": OpenAIProvider,
     "anthropic": AnthropicProvider,
+    "gemini": GeminiProvider,
 }
 
 

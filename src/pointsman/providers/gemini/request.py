@@ -1,0 +1,156 @@
+"""Canonical (OpenAI chat) request → Gemini generateContent request. Pure.
+
+Adapted, as documented: system/developer messages become `systemInstruction`; a tool result
+carries the function's name (recovered from the call it answers); image URLs must be data URLs
+(the Gemini API does not fetch arbitrary URLs); `parallel_tool_calls`, `user` and `metadata` have no
+equivalent and are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from pointsman.errors import InvalidRequest
+from pointsman.providers.base import Json
+
+_DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
+
+
+def _parts(content: Any) -> list[Json]:
+    if isinstance(content, str):
+        return [{"text": content}] if content else []
+    parts: list[Json] = []
+    for part in content or ():
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "text" and part.get("text"):
+            parts.append({"text": part["text"]})
+        elif part.get("type") == "image_url":
+            image = part.get("image_url")
+            url = image.get("url", "") if isinstance(image, dict) else str(image or "")
+            match = _DATA_URL.match(url)
+            if match is None:
+                raise InvalidRequest(
+                    "Gemini takes images inline: send the image_url as a base64 data URL", param="messages"
+                )
+            parts.append({"inlineData": {"mimeType": match["type"], "data": match["data"]}})
+    return parts
+
+
+def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
+    system: list[Json] = []
+    contents: list[Json] = []
+    names: dict[str, str] = {}  # tool_call id → function name, for the results that answer them
+
+    def add(role: str, parts: list[Json]) -> None:
+        if not parts:
+            return
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+
+    for message in messages:
+        role = message.get("role")
+        if role in ("system", "developer"):
+            system.extend(_parts(message.get("content")))
+        elif role == "user":
+            add("user", _parts(message.get("content")))
+        elif role == "assistant":
+            parts = _parts(message.get("content"))
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") or {}
+                names[call.get("id", "")] = function.get("name", "")
+                try:
+                    args = orjson.loads(function.get("arguments") or "{}")
+                except orjson.JSONDecodeError:
+                    raise InvalidRequest("a tool call's arguments are not JSON", param="messages") from None
+                parts.append({"functionCall": {"name": function.get("name", ""), "args": args}})
+            add("model", parts)
+        elif role in ("tool", "function"):
+            call_id = message.get("tool_call_id", "")
+            name = names.get(call_id) or message.get("name") or ""
+            if not name:
+                raise InvalidRequest(
+                    f"tool message {call_id!r} answers no tool call here (Gemini needs the tool's name)",
+                    param="messages",
+                )
+            content = message.get("content")
+            text = (
+                content if isinstance(content, str) else "".join(p.get("text", "") for p in _parts(content))
+            )
+            try:
+                response = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                response = None
+            if not isinstance(response, dict):
+                response = {"content": text}
+            add("user", [{"functionResponse": {"name": name, "response": response}}])
+    return system, contents
+
+
+def _tool_config(choice: Any) -> Json | None:
+    if choice == "auto":
+        return {"functionCallingConfig": {"mode": "AUTO"}}
+    if choice == "none":
+        return {"functionCallingConfig": {"mode": "NONE"}}
+    if choice == "required":
+        return {"functionCallingConfig": {"mode": "ANY"}}
+    if isinstance(choice, dict):
+        name = (choice.get("function") or {}).get("name", "")
+        return {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}}
+    return None
+
+
+def to_gemini(body: Json) -> Json:
+    if body.get("logprobs"):
+        raise InvalidRequest(
+            "logprobs are not offered for Gemini models through pointsman yet", param="logprobs"
+        )
+    system, contents = _contents(body.get("messages") or [])
+    out: Json = {"contents": contents}
+    if system:
+        out["systemInstruction"] = {"parts": system}
+    declarations = [
+        {
+            "name": f.get("name", ""),
+            "description": f.get("description", ""),
+            "parametersJsonSchema": f.get("parameters") or {"type": "object", "properties": {}},
+        }
+        for t in body.get("tools") or ()
+        if isinstance(t, dict)
+        for f in [t.get("function") or {}]
+    ]
+    if declarations:
+        out["tools"] = [{"functionDeclarations": declarations}]
+        tool_config = _tool_config(body.get("tool_choice"))
+        if tool_config is not None:
+            out["toolConfig"] = tool_config
+    config: Json = {}
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    if limit:
+        config["maxOutputTokens"] = limit
+    stop = body.get("stop")
+    if stop:
+        config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
+    for ours, theirs in (
+        ("temperature", "temperature"),
+        ("top_p", "topP"),
+        ("seed", "seed"),
+        ("n", "candidateCount"),
+        ("presence_penalty", "presencePenalty"),
+        ("frequency_penalty", "frequencyPenalty"),
+    ):
+        if body.get(ours) is not None:
+            config[theirs] = body[ours]
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object"):
+        config["responseMimeType"] = "application/json"
+        if fmt.get("type") == "json_schema":
+            config["responseJsonSchema"] = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+    if config:
+        out["generationConfig"] = config
+    return out
