@@ -1,0 +1,295 @@
+"""One conformance suite over every (inbound surface × provider) pair.
+
+Adding a provider means adding a row to PROVIDERS (its fake and wire type); adding a surface means
+adding a class to SURFACES. Every scenario then runs for every pair.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import anthropic
+import openai
+import pytest
+
+from conftest import Gateway, user
+from pointsman.fakes.anthropic_server import FakeAnthropic
+from pointsman.fakes.base import FakeProvider
+from pointsman.fakes.faults import Fault
+from pointsman.fakes.gemini_server import FakeGemini
+from pointsman.fakes.openai_server import FakeOpenAI
+from pointsman.serving import BackgroundServers
+
+PROVIDERS: dict[str, tuple[type[FakeProvider], str, str]] = {
+    # name: (fake, wire type, base URL suffix)
+    "openai": (FakeOpenAI, "openai", "/v1"),
+    "anthropic": (FakeAnthropic, "anthropic", "/v1"),
+    "gemini": (FakeGemini, "gemini", "/v1beta"),
+}
+PRICE = {"input": Decimal("2"), "output": Decimal("8")}
+SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+
+
+@dataclass
+class Reply:
+    text: str
+    finish: str  # canonical: stop, length, tool_calls
+    prompt_tokens: int
+    completion_tokens: int
+    request_id: str
+    tool: tuple[str, str, dict[str, Any]] | None = None  # (call id, name, arguments)
+
+
+class OpenAISurface:
+    name = "openai"
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.client = gateway.client()
+
+    def ask(self, model: str, prompt: str, *, stream: bool = False, tools: bool = False, **kw: Any) -> Reply:
+        extra: dict[str, Any] = (
+            {
+                "tools": [{"type": "function", "function": {"name": "lookup", "parameters": SCHEMA}}],
+                "tool_choice": "required",
+            }
+            if tools
+            else {}
+        )
+        if "max_tokens" in kw:
+            extra["max_tokens"] = kw["max_tokens"]
+        if "schema" in kw:
+            extra["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "s", "schema": kw["schema"]},
+            }
+        messages = kw.get("messages") or [
+            *([{"role": "system", "content": kw["system"]}] if "system" in kw else []),
+            *user(prompt),
+        ]
+        if not stream:
+            raw = self.client.chat.completions.with_raw_response.create(
+                model=model, messages=messages, **extra
+            )
+            done = raw.parse()
+            message = done.choices[0].message
+            call = message.tool_calls[0] if message.tool_calls else None
+            tool = (call.id, call.function.name, json.loads(call.function.arguments)) if call else None
+            return Reply(
+                message.content or "",
+                done.choices[0].finish_reason,
+                done.usage.prompt_tokens,
+                done.usage.completion_tokens,
+                raw.headers["x-pointsman-request-id"],
+                tool,
+            )
+        raw = self.client.chat.completions.with_raw_response.create(
+            model=model, messages=messages, stream=True, stream_options={"include_usage": True}, **extra
+        )
+        text, finish, usage, call = "", "", None, {"id": "", "name": "", "args": ""}
+        for chunk in raw.parse():
+            usage = chunk.usage or usage
+            for choice in chunk.choices:
+                text += choice.delta.content or ""
+                finish = choice.finish_reason or finish
+                for delta in choice.delta.tool_calls or []:
+                    call["id"] = delta.id or call["id"]
+                    call["name"] = (delta.function.name if delta.function else "") or call["name"]
+                    call["args"] += (delta.function.arguments if delta.function else "") or ""
+        tool = (call["id"], call["name"], json.loads(call["args"])) if call["name"] else None
+        assert usage is not None
+        return Reply(
+            text,
+            finish,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            raw.headers["x-pointsman-request-id"],
+            tool,
+        )
+
+    def tool_result(self, model: str, tool: tuple[str, str, dict[str, Any]], result: str) -> Reply:
+        call_id, name, args = tool
+        messages = [
+            *user("use the tool"),
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": name, "arguments": json.dumps(args)},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": call_id, "content": result},
+        ]
+        return self.ask(model, "", messages=messages)
+
+    def error_status(self, model: str) -> int:
+        with pytest.raises(openai.APIStatusError) as info:
+            self.client.chat.completions.create(model=model, messages=user("x"))
+        return info.value.status_code
+
+
+class AnthropicSurface:
+    name = "anthropic"
+    FINISH: ClassVar[dict[str, str]] = {"end_turn": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.client = anthropic.Anthropic(base_url=gateway.url, api_key="x", max_retries=0)
+
+    def ask(self, model: str, prompt: str, *, stream: bool = False, tools: bool = False, **kw: Any) -> Reply:
+        extra: dict[str, Any] = (
+            {"tools": [{"name": "lookup", "input_schema": SCHEMA}], "tool_choice": {"type": "any"}}
+            if tools
+            else {}
+        )
+        if "system" in kw:
+            extra["system"] = kw["system"]
+        if "schema" in kw:
+            extra["extra_body"] = {
+                "output_config": {"format": {"type": "json_schema", "schema": kw["schema"]}}
+            }
+        messages = kw.get("messages") or user(prompt)
+        max_tokens = kw.get("max_tokens", 200)
+        if stream:
+            with self.client.messages.stream(
+                model=model, max_tokens=max_tokens, messages=messages, **extra
+            ) as s:
+                message = s.get_final_message()
+                request_id = s.response.headers["x-pointsman-request-id"]
+        else:
+            raw = self.client.messages.with_raw_response.create(
+                model=model, max_tokens=max_tokens, messages=messages, **extra
+            )
+            message, request_id = raw.parse(), raw.headers["x-pointsman-request-id"]
+        text = "".join(b.text for b in message.content if b.type == "text")
+        uses = [b for b in message.content if b.type == "tool_use"]
+        tool = (uses[0].id, uses[0].name, dict(uses[0].input)) if uses else None
+        usage = message.usage
+        prompt_tokens = (
+            usage.input_tokens
+            + (usage.cache_read_input_tokens or 0)
+            + (usage.cache_creation_input_tokens or 0)
+        )
+        return Reply(
+            text,
+            self.FINISH.get(str(message.stop_reason), "?"),
+            prompt_tokens,
+            usage.output_tokens,
+            request_id,
+            tool,
+        )
+
+    def tool_result(self, model: str, tool: tuple[str, str, dict[str, Any]], result: str) -> Reply:
+        call_id, name, args = tool
+        messages = [
+            *user("use the tool"),
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": call_id, "name": name, "input": args}],
+            },
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call_id, "content": result}]},
+        ]
+        return self.ask(model, "", messages=messages)
+
+    def error_status(self, model: str) -> int:
+        with pytest.raises(anthropic.APIStatusError) as info:
+            self.client.messages.create(model=model, max_tokens=5, messages=user("x"))
+        return info.value.status_code
+
+
+SURFACES = {"openai": OpenAISurface, "anthropic": AnthropicSurface}
+PAIRS = [(s, p) for s in SURFACES for p in PROVIDERS]
+
+
+@pytest.fixture(scope="module")
+def fakes(servers: BackgroundServers) -> dict[str, FakeProvider]:
+    return {name: servers.start_fake(kind()) for name, (kind, _, _) in PROVIDERS.items()}
+
+
+@pytest.fixture(scope="module")
+def gw(make_gateway: Any, fakes: dict[str, FakeProvider]) -> Gateway:
+    providers = "\n".join(
+        f'  {n}: {{type: {wire}, base_url: "{fakes[n].url}{suffix}", api_key: k-{n}}}'
+        for n, (_, wire, suffix) in PROVIDERS.items()
+    )
+    models = "\n".join(
+        f"  m-{n}: {{provider: {n}, upstream: up-{n}, input: 2, output: 8}}" for n in PROVIDERS
+    )
+    gateway: Gateway = make_gateway(
+        text=f"""
+providers:
+{providers}
+models:
+{models}
+catalog: {{builtin: false}}
+ledger: {{path: "{{ledger}}", flush_interval: 0.05}}
+"""
+    )
+    return gateway
+
+
+@pytest.fixture(params=PAIRS, ids=[f"{s}->{p}" for s, p in PAIRS])
+def pair(
+    request: pytest.FixtureRequest, gw: Gateway, fakes: dict[str, FakeProvider]
+) -> tuple[Any, str, FakeProvider]:
+    surface_name, provider = request.param
+    return SURFACES[surface_name](gw), f"m-{provider}", fakes[provider]
+
+
+def priced(gw: Gateway, reply: Reply) -> None:
+    row = gw.row(reply.request_id)
+    assert (row["prompt_tokens"], row["completion_tokens"]) == (reply.prompt_tokens, reply.completion_tokens)
+    cost = (reply.prompt_tokens * PRICE["input"] + reply.completion_tokens * PRICE["output"]) / 1_000_000
+    assert Decimal(row["cost_usd"]) == cost and row["estimated"] == 0
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_plain_with_system_prompt(pair: tuple[Any, str, FakeProvider], gw: Gateway, stream: bool) -> None:
+    surface, model, _ = pair
+    reply = surface.ask(model, "say: conformance holds", stream=stream, system="Be brief.")
+    assert (reply.text, reply.finish) == ("conformance holds", "stop")
+    assert reply.prompt_tokens > 0 and reply.completion_tokens > 0
+    priced(gw, reply)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_tool_call_with_arguments_intact_and_tool_result(
+    pair: tuple[Any, str, FakeProvider], stream: bool
+) -> None:
+    surface, model, _ = pair
+    reply = surface.ask(model, "use the tool", stream=stream, tools=True)
+    assert reply.finish == "tool_calls" and reply.tool is not None
+    assert reply.tool[1:] == ("lookup", {"city": "city example"})
+    assert surface.tool_result(model, reply.tool, "sunny").text == "The tool returned: sunny"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_max_tokens_truncation_is_length(pair: tuple[Any, str, FakeProvider], stream: bool) -> None:
+    surface, model, _ = pair
+    reply = surface.ask(model, "say: one two three four five", stream=stream, max_tokens=2)
+    assert (reply.text, reply.finish) == ("one two ", "length")
+
+
+def test_json_schema(pair: tuple[Any, str, FakeProvider]) -> None:
+    surface, model, _ = pair
+    assert json.loads(surface.ask(model, "where?", schema=SCHEMA).text) == {"city": "city example"}
+
+
+def test_multi_turn_reaches_the_provider(pair: tuple[Any, str, FakeProvider]) -> None:
+    surface, model, fake = pair
+    messages = [*user("first question"), {"role": "assistant", "content": "ok"}, *user("say: second turn")]
+    assert surface.ask(model, "", messages=messages).text == "second turn"
+    sent = json.dumps(fake.seen[-1].body)
+    assert "first question" in sent and '"ok"' in sent, "every turn reached the provider"
+
+
+@pytest.mark.parametrize(("status", "seen"), [(429, 429), (500, 502), (503, 503)])
+def test_upstream_errors(pair: tuple[Any, str, FakeProvider], status: int, seen: int) -> None:
+    surface, model, fake = pair
+    fake.inject(Fault("status", status=status, model=model.replace("m-", "up-")))
+    assert surface.error_status(model) == seen
