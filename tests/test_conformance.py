@@ -202,7 +202,64 @@ class AnthropicSurface:
         return info.value.status_code
 
 
-SURFACES = {"openai": OpenAISurface, "anthropic": AnthropicSurface}
+class ResponsesSurface:
+    name = "responses"
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.client = gateway.client()
+
+    def ask(self, model: str, prompt: str, *, stream: bool = False, tools: bool = False, **kw: Any) -> Reply:
+        extra: dict[str, Any] = (
+            {
+                "tools": [{"type": "function", "name": "lookup", "parameters": SCHEMA}],
+                "tool_choice": "required",
+            }
+            if tools
+            else {}
+        )
+        if "system" in kw:
+            extra["instructions"] = kw["system"]
+        if "max_tokens" in kw:
+            extra["max_output_tokens"] = kw["max_tokens"]
+        if "schema" in kw:
+            extra["text"] = {"format": {"type": "json_schema", "name": "s", "schema": kw["schema"]}}
+        items = kw.get("messages") or prompt
+        if stream:  # raw events: the SDK's helper raises on `response.incomplete` (a truncation)
+            raw = self.client.responses.with_raw_response.create(
+                model=model, input=items, stream=True, **extra
+            )
+            request_id = raw.headers["x-pointsman-request-id"]
+            finals = [
+                e.response for e in raw.parse() if e.type in ("response.completed", "response.incomplete")
+            ]
+            assert len(finals) == 1
+            response = finals[0]
+        else:
+            raw = self.client.responses.with_raw_response.create(model=model, input=items, **extra)
+            response, request_id = raw.parse(), raw.headers["x-pointsman-request-id"]
+        calls = [o for o in response.output if o.type == "function_call"]
+        tool = (calls[0].call_id, calls[0].name, json.loads(calls[0].arguments)) if calls else None
+        finish = "tool_calls" if calls else ("length" if response.status == "incomplete" else "stop")
+        usage = response.usage
+        assert usage is not None
+        return Reply(response.output_text, finish, usage.input_tokens, usage.output_tokens, request_id, tool)
+
+    def tool_result(self, model: str, tool: tuple[str, str, dict[str, Any]], result: str) -> Reply:
+        call_id, name, args = tool
+        items = [
+            *user("use the tool"),
+            {"type": "function_call", "call_id": call_id, "name": name, "arguments": json.dumps(args)},
+            {"type": "function_call_output", "call_id": call_id, "output": result},
+        ]
+        return self.ask(model, "", messages=items)
+
+    def error_status(self, model: str) -> int:
+        with pytest.raises(openai.APIStatusError) as info:
+            self.client.responses.create(model=model, input="x")
+        return info.value.status_code
+
+
+SURFACES = {"openai": OpenAISurface, "anthropic": AnthropicSurface, "responses": ResponsesSurface}
 PAIRS = [(s, p) for s in SURFACES for p in PROVIDERS]
 
 
@@ -293,3 +350,9 @@ def test_upstream_errors(pair: tuple[Any, str, FakeProvider], status: int, seen:
     surface, model, fake = pair
     fake.inject(Fault("status", status=status, model=model.replace("m-", "up-")))
     assert surface.error_status(model) == seen
+
+
+def test_responses_refuses_previous_response_id_it_cannot_have(gw: Gateway) -> None:
+    with pytest.raises(openai.BadRequestError) as info:
+        gw.client().responses.create(model="m-openai", input="x", previous_response_id="resp_abc")
+    assert info.value.code == "previous_response_not_found" and "whole conversation" in info.value.message

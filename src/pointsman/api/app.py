@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 
-from pointsman.api import chat, embeddings, messages, meta
+from pointsman.api import chat, embeddings, messages, meta, responses
 from pointsman.api.auth import Auth
 from pointsman.api.http import Receive, Scope, Send, send_error
 from pointsman.api.request import Request
@@ -31,6 +31,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/v1/chat/completions": ("POST", chat.chat_completions),
     "/v1/embeddings": ("POST", embeddings.embeddings),
     "/v1/messages": ("POST", messages.messages),
+    "/v1/responses": ("POST", responses.responses),
     "/v1/models": ("GET", meta.list_models),
     "/healthz": ("GET", meta.healthz),
     "/readyz": ("GET", meta.readyz),
