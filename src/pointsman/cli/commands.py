@@ -200,3 +200,10 @@ def fake(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover
         asyncio.run(run())
     return 0
+
+
+def local_model(args: argparse.Namespace) -> int:
+    from pointsman.localmodel import serve as serve_local
+
+    serve_local(args.port, args.host, args.threads)
+    return 0

@@ -10,6 +10,7 @@ from typing import Any
 
 import openai
 
+from pointsman import localmodel
 from pointsman.catalog.price import format_usd
 from pointsman.cli.table import render
 from pointsman.config.loader import parse_config
@@ -29,11 +30,11 @@ providers:
     preset: openai
     base_url: {b}/v1
     api_key: demo-key-b
-models:
+{local_provider}models:
   fast:  {{provider: cloud-a, upstream: gpt-4o-mini}}
   smart: {{provider: cloud-b, upstream: gpt-4o}}
   embed: {{provider: cloud-a, upstream: text-embedding-3-small}}
-aliases:
+{local_model}aliases:
   default: fast
 ledger:
   path: {ledger}
@@ -67,7 +68,15 @@ def _ask(text: str) -> Any:
     return [{"role": "user", "content": text}]
 
 
-def _workload(client: openai.OpenAI) -> list[tuple[str, Callable[[], Any]]]:
+# a real model, when `pointsman[local]` is installed: llama.cpp serving SmolLM2-135M on this machine
+_LOCAL_PROVIDER = """  local:
+    preset: llamacpp
+    base_url: {url}
+"""
+_LOCAL_MODEL = "  local: {provider: local, upstream: smollm2-135m, input: 0, output: 0, tokenizer: llama3}\n"
+
+
+def _workload(client: openai.OpenAI, local: bool) -> list[tuple[str, Callable[[], Any]]]:
     chat = client.chat.completions
     user: Any = [{"role": "user", "content": "Summarise our refund policy in one line."}]
     return [
@@ -104,6 +113,16 @@ def _workload(client: openai.OpenAI) -> list[tuple[str, Callable[[], Any]]]:
             "embeddings",
             lambda: client.embeddings.with_raw_response.create(model="embed", input=["refunds", "tax"]),
         ),
+        *(
+            [
+                (
+                    "real local model",
+                    lambda: chat.with_raw_response.create(model="local", messages=user, max_tokens=24),
+                )
+            ]
+            if local
+            else []
+        ),
         ("unknown model", lambda: chat.with_raw_response.create(model="gpt-9", messages=user)),
         (
             "provider says 429",
@@ -135,15 +154,27 @@ def _run_one(call: Callable[[], Any]) -> tuple[str, str, str, str]:
 def run_demo(ledger_path: str = "") -> int:
     ledger = ledger_path or os.path.join(tempfile.mkdtemp(prefix="pointsman-demo-"), "ledger.db")
     servers = BackgroundServers()
+    local = localmodel.start() if localmodel.available() else None
     try:
         a = servers.start_fake(FakeOpenAI(default=FakeModel(latency=0.02, ttft=0.03, tokens_per_second=400)))
         b = servers.start_fake(FakeOpenAI(default=FakeModel(latency=0.08, ttft=0.06, tokens_per_second=150)))
-        config = parse_config(_CONFIG.format(a=a.url, b=b.url, ledger=ledger), "<demo>", {})
-        app, url = servers.start_gateway(config)
-        print(f"pointsman demo: gateway on {url}, two fake providers, ledger {ledger}\n")
+        text = _CONFIG.format(
+            a=a.url,
+            b=b.url,
+            ledger=ledger,
+            local_provider=_LOCAL_PROVIDER.format(url=local[1]) if local else "",
+            local_model=_LOCAL_MODEL if local else "",
+        )
+        app, url = servers.start_gateway(parse_config(text, "<demo>", {}))
+        with_local = (
+            "and a real local model (SmolLM2-135M)"
+            if local
+            else "(pip install 'pointsman[local]' adds a real one)"
+        )
+        print(f"pointsman demo: gateway on {url}, two fake providers {with_local}, ledger {ledger}\n")
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="not-needed", max_retries=0)
         rows = []
-        for what, call in _workload(client):
+        for what, call in _workload(client, local is not None):
             started = time.perf_counter()
             model, provider, cost, route = _run_one(call)
             rows.append([what, model, provider, cost, f"{(time.perf_counter() - started) * 1000:.1f}", route])
@@ -151,6 +182,8 @@ def run_demo(ledger_path: str = "") -> int:
         servers.stop_gateway(app)  # stops like SIGTERM does: drains and flushes the ledger
     finally:
         servers.close()
+        if local is not None:
+            local[0].terminate()
     lines = summarize(read_rows(ledger), "model")
     table = [
         [
