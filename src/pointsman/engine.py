@@ -17,6 +17,7 @@ from pointsman.catalog.model import CatalogModel
 from pointsman.errors import PointsmanError, UpstreamError, UpstreamProtocolError
 from pointsman.ledger.row import LedgerRow
 from pointsman.providers.base import Completion, Json, Provider
+from pointsman.routing import capabilities
 from pointsman.routing.plan import Attempt, Router, RouteRequest
 from pointsman.tokens import TokenCounter
 from pointsman.upstream.client import UpstreamClient
@@ -98,7 +99,7 @@ class Engine:
         self._tokens = tokens
         self._perf = perf
 
-    def _plan(self, call: Call) -> tuple[Attempt, Provider]:
+    async def _plan(self, call: Call) -> tuple[Attempt, Provider]:
         plan = self._router.decide(RouteRequest(call.requested_model, call.body, call.row.key_id))
         attempt = plan.primary
         model = attempt.model
@@ -109,6 +110,17 @@ class Engine:
             model.upstream,
             attempt.reason,
         )
+        capabilities.check(call.body, row.endpoint, model)
+        window = model.context_window
+        if (
+            window is not None
+            and row.endpoint != "embeddings"
+            and capabilities.prompt_bytes(call.body) > window
+        ):
+            # only a prompt this large can overflow the window (no token is shorter than a byte)
+            await self._tokens.ready(model.upstream, model.tokenizer)
+            prompt = self._tokens.count_messages(call.body.get("messages"), model.upstream, model.tokenizer)
+            capabilities.check_context(prompt, model)
         return attempt, self._providers[model.provider]
 
     def _settle(self, call: Call, model: CatalogModel, usage: Usage, timing: _Timing) -> Decimal | None:
@@ -149,7 +161,7 @@ class Engine:
     ) -> Answer:
         """One request, one whole (non-streamed) answer: chat or embeddings."""
         timing = _Timing(self._perf, call.started)
-        attempt, provider = self._plan(call)
+        attempt, provider = await self._plan(call)
         model = attempt.model
         call.row.attempts = 1
         try:
@@ -177,7 +189,7 @@ class Engine:
     async def stream(self, call: Call, sink: ChunkSink) -> None:
         """Stream the answer into `sink`. Raises only while nothing has reached the client."""
         timing = _Timing(self._perf, call.started)
-        attempt, provider = self._plan(call)
+        attempt, provider = await self._plan(call)
         model = attempt.model
         meta = AnswerMeta(model, attempt.reason, call.id)
         call.row.attempts = 1
