@@ -249,3 +249,31 @@ def test_error_event_mid_stream_reaches_the_client(gateway: Gateway, claude: Fak
         for _ in stream:
             pass
     assert "Overloaded" in info.value.message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_reasoning_effort_becomes_extended_thinking(
+    gateway: Gateway, claude: FakeAnthropic, stream: bool
+) -> None:
+    client = gateway.client()
+    kwargs: dict[str, Any] = {
+        "model": "sonnet",
+        "messages": user("say: thought through"),
+        "max_tokens": 500,
+        "reasoning_effort": "low",
+        "temperature": 0.3,
+    }
+    if stream:
+        chunks = list(
+            client.chat.completions.create(**kwargs, stream=True, stream_options={"include_usage": True})
+        )
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        usage = chunks[-1].usage
+    else:
+        completion = client.chat.completions.create(**kwargs)
+        text, usage = completion.choices[0].message.content, completion.usage
+    sent = claude.seen[-1].body
+    assert sent["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+    assert sent["max_tokens"] > 1024 and "temperature" not in sent, "Anthropic's rules for thinking"
+    assert text == "thought through", "the thinking is not part of the answer"
+    assert usage.completion_tokens > 3, "thinking tokens are billed as output"

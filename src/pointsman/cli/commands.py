@@ -177,15 +177,18 @@ def prices_refresh(args: argparse.Namespace) -> int:
 
 
 def fake(args: argparse.Namespace) -> int:
+    from pointsman.fakes.anthropic_server import FakeAnthropic
     from pointsman.fakes.base import FakeModel
+    from pointsman.fakes.gemini_server import FakeGemini
     from pointsman.fakes.openai_server import FakeOpenAI
 
     spec = FakeModel(reply=args.reply, latency=args.latency, ttft=args.ttft, tokens_per_second=args.tps)
-    server = FakeOpenAI(default=spec)
+    kinds = {"openai": FakeOpenAI, "anthropic": FakeAnthropic, "gemini": FakeGemini}
+    server = kinds[args.wire](default=spec)
 
     async def run() -> None:
         await server.start(args.port, args.host)
-        print(f"fake {args.wire} provider on {server.url}/v1", file=sys.stderr, flush=True)
+        print(f"fake {args.wire} provider on {server.url}", file=sys.stderr, flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=commands.local_model)
 
     p = sub.add_parser("fake", help="run a fake provider (for benchmarks and manual tests)")
-    p.add_argument("wire", choices=["openai"])
+    p.add_argument("wire", choices=["openai", "anthropic", "gemini"])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=9100)
     p.add_argument("--latency", type=float, default=0.0, help="seconds before a whole answer")

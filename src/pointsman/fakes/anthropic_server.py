@@ -145,10 +145,17 @@ class FakeAnthropic(FakeProvider):
             count = self._prompt_tokens(body)
             return anthropic_error(400, f"prompt is too long: {count} tokens > {spec.context_window} maximum")
         ans = answer(ask_from_anthropic(body), spec.reply)
+        thinking = (body.get("thinking") or {}).get("type") == "enabled"
+        thought = "Let me think about this step by step." if thinking else ""
         usage = self._usage(body, spec, ans, fault)
+        if thinking and "output_tokens" in usage and usage["output_tokens"]:
+            usage["output_tokens"] += self.tokens.count(thought, "claude")
         ident = "msg_" + hashlib.sha1(orjson.dumps(body.get("messages"))).hexdigest()[:24]
         stop_reason = _STOP[ans.finish_reason]
-        content: list[dict[str, Any]] = [{"type": "text", "text": ans.text}] if ans.text else []
+        content: list[dict[str, Any]] = (
+            [{"type": "thinking", "thinking": thought, "signature": "sig-fake"}] if thought else []
+        )
+        content += [{"type": "text", "text": ans.text}] if ans.text else []
         content += [
             {
                 "type": "tool_use",
@@ -186,20 +193,44 @@ class FakeAnthropic(FakeProvider):
             )
         ]
         index = 0
-        if ans.text:
+        for block in message["content"]:
+            if block["type"] != "thinking":
+                continue
+            start = {"type": "thinking", "thinking": "", "signature": ""}
+            frames.append(event("content_block_start", {"index": index, "content_block": start}))
+            for piece in pieces(block["thinking"]):
+                frames.append(
+                    event(
+                        "content_block_delta",
+                        {"index": index, "delta": {"type": "thinking_delta", "thinking": piece}},
+                    )
+                )
             frames.append(
-                event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+                event(
+                    "content_block_delta",
+                    {"index": index, "delta": {"type": "signature_delta", "signature": block["signature"]}},
+                )
             )
+            frames.append(event("content_block_stop", {"index": index}))
+            index += 1
+        if ans.text:
+            start = {"type": "text", "text": ""}
+            frames.append(event("content_block_start", {"index": index, "content_block": start}))
             frames.append(event("ping", {}))
             for piece in pieces(ans.text):
                 delta = {"type": "text_delta", "text": piece}
-                frames.append(event("content_block_delta", {"index": 0, "delta": delta}))
-            frames.append(event("content_block_stop", {"index": 0}))
-            index = 1
+                frames.append(event("content_block_delta", {"index": index, "delta": delta}))
+            frames.append(event("content_block_stop", {"index": index}))
+            index += 1
         for block in message["content"]:
             if block["type"] != "tool_use":
                 continue
-            start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
+            start: dict[str, Any] = {
+                "type": "tool_use",
+                "id": block["id"],
+                "name": block["name"],
+                "input": {},
+            }
             frames.append(event("content_block_start", {"index": index, "content_block": start}))
             for part in ["", *argument_pieces(orjson.dumps(block["input"]).decode())]:
                 delta = {"type": "input_json_delta", "partial_json": part}

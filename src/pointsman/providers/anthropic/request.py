@@ -16,6 +16,8 @@ from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
 
 DEFAULT_MAX_TOKENS = 4096
+# reasoning_effort → extended-thinking budget; Anthropic's smallest budget is 1024 tokens
+THINKING_BUDGET = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096}
 _DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
 
 
@@ -152,6 +154,13 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
         out["output_config"] = {"format": {"type": "json_schema", "schema": {"type": "object"}}}
     if isinstance(body.get("user"), str):
         out["metadata"] = {"user_id": body["user"]}
+    budget = THINKING_BUDGET.get(str(body.get("reasoning_effort")))
+    if budget is not None:
+        out["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        if out["max_tokens"] <= budget:  # the budget counts inside max_tokens: keep room for the answer
+            out["max_tokens"] += budget
+        out.pop("temperature", None)  # thinking allows only the default temperature
+        out.pop("top_p", None)
     if body.get("stream"):
         out["stream"] = True
     return out
