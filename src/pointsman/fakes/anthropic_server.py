@@ -196,7 +196,7 @@ class FakeAnthropic(FakeProvider):
         for block in message["content"]:
             if block["type"] != "thinking":
                 continue
-            start = {"type": "thinking", "thinking": "", "signature": ""}
+            start: dict[str, Any] = {"type": "thinking", "thinking": "", "signature": ""}
             frames.append(event("content_block_start", {"index": index, "content_block": start}))
             for piece in pieces(block["thinking"]):
                 frames.append(
@@ -225,7 +225,7 @@ class FakeAnthropic(FakeProvider):
         for block in message["content"]:
             if block["type"] != "tool_use":
                 continue
-            start: dict[str, Any] = {
+            start = {
                 "type": "tool_use",
                 "id": block["id"],
                 "name": block["name"],
