@@ -65,6 +65,11 @@ class OpenAISurface:
                 "type": "json_schema",
                 "json_schema": {"name": "s", "schema": kw["schema"]},
             }
+        if "stop" in kw:
+            extra["stop"] = kw["stop"]
+        if "image" in kw:
+            image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{kw['image']}"}}
+            kw["messages"] = [{"role": "user", "content": [{"type": "text", "text": prompt}, image]}]
         messages = kw.get("messages") or [
             *([{"role": "system", "content": kw["system"]}] if "system" in kw else []),
             *user(prompt),
@@ -153,6 +158,12 @@ class AnthropicSurface:
             extra["extra_body"] = {
                 "output_config": {"format": {"type": "json_schema", "schema": kw["schema"]}}
             }
+        if "stop" in kw:
+            extra["stop_sequences"] = kw["stop"]
+        if "image" in kw:
+            source = {"type": "base64", "media_type": "image/png", "data": kw["image"]}
+            image = {"type": "image", "source": source}
+            kw["messages"] = [{"role": "user", "content": [{"type": "text", "text": prompt}, image]}]
         messages = kw.get("messages") or user(prompt)
         max_tokens = kw.get("max_tokens", 200)
         if stream:
@@ -223,6 +234,10 @@ class ResponsesSurface:
             extra["max_output_tokens"] = kw["max_tokens"]
         if "schema" in kw:
             extra["text"] = {"format": {"type": "json_schema", "name": "s", "schema": kw["schema"]}}
+        if "image" in kw:
+            url = f"data:image/png;base64,{kw['image']}"
+            image = {"type": "input_image", "image_url": url, "detail": "auto"}
+            kw["messages"] = [{"role": "user", "content": [{"type": "input_text", "text": prompt}, image]}]
         items = kw.get("messages") or prompt
         if stream:  # raw events: the SDK's helper raises on `response.incomplete` (a truncation)
             raw = self.client.responses.with_raw_response.create(
@@ -356,3 +371,19 @@ def test_responses_refuses_previous_response_id_it_cannot_have(gw: Gateway) -> N
     with pytest.raises(openai.BadRequestError) as info:
         gw.client().responses.create(model="m-openai", input="x", previous_response_id="resp_abc")
     assert info.value.code == "previous_response_not_found" and "whole conversation" in info.value.message
+
+
+def test_image_parts_reach_the_model(pair: tuple[Any, str, FakeProvider]) -> None:
+    surface, model, _ = pair
+    assert "I see 1 image" in surface.ask(model, "what is in this picture?", image="iVBORw0KGgo=").text
+
+
+STOP_PAIRS = [(s, p) for s, p in PAIRS if s != "responses"]  # the Responses API has no stop parameter
+
+
+@pytest.mark.parametrize(("surface_name", "provider"), STOP_PAIRS, ids=[f"{s}->{p}" for s, p in STOP_PAIRS])
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_stop_sequences(gw: Gateway, surface_name: str, provider: str, stream: bool) -> None:
+    surface = SURFACES[surface_name](gw)
+    reply = surface.ask(f"m-{provider}", "say: alpha beta HALT gamma", stream=stream, stop=["HALT"])
+    assert (reply.text, reply.finish) == ("alpha beta ", "stop")

@@ -26,3 +26,19 @@ def test_tiny_amounts_are_exact_and_printed_plainly() -> None:
     assert format_usd(cost) == "0.00000006"
     assert format_usd(Decimal("1.2300")) == "1.23"
     assert format_usd(Decimal(0)) == "0"
+
+
+def test_token_families_count_offline() -> None:
+    from pointsman.tokens import TokenCounter
+
+    counter = TokenCounter()
+    assert counter.encoding_name("gpt-4o-mini") == "o200k_base"
+    assert counter.encoding_name("openai/gpt-3.5-turbo") == "cl100k_base"
+    assert counter.encoding_name("meta-llama/Llama-3.3-70B") == "llama3"
+    assert counter.encoding_name("qwen2.5-7b") == "qwen3"
+    assert counter.encoding_name("claude-sonnet-4-5") == "o200k_base"
+    assert counter.encoding_name("anything", "llama3") == "llama3"  # a config override wins
+    counter.warm("o200k_base", "llama3")
+    assert counter.count("hello world", "gpt-4o") == 2
+    assert counter.count("hello world", "llama-3.1-8b") == 2
+    assert counter.count_messages([{"role": "user", "content": "hello world"}], "gpt-4o") == 3 + 3 + 2

@@ -11,12 +11,18 @@ from typing import Any
 
 import quicktok
 
-# model-name prefixes → encoding; anything else gets o200k (an estimate, and marked as one)
+# model-name prefixes → encoding, per provider family. OpenAI, Llama and Qwen counts are exact.
+# Anthropic and Google publish no offline tokenizer: Claude and Gemini are counted with o200k, a
+# close estimate; rows counted this way are marked `estimated` in the ledger either way.
 _FAMILIES = (
-    (("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt"), "o200k_base"),
+    (
+        ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "gpt-6", "o1", "o3", "o4", "chatgpt", "gpt-oss"),
+        "o200k_base",
+    ),
     (("gpt-4", "gpt-3.5", "text-embedding"), "cl100k_base"),
-    (("llama", "meta-llama"), "llama3"),
+    (("llama", "meta-llama", "smollm"), "llama3"),
     (("qwen",), "qwen3"),
+    (("claude", "gemini", "gemma"), "o200k_base"),
 )
 
 
