@@ -41,4 +41,5 @@ def test_token_families_count_offline() -> None:
     counter.warm("o200k_base", "llama3")
     assert counter.count("hello world", "gpt-4o") == 2
     assert counter.count("hello world", "llama-3.1-8b") == 2
-    assert counter.count_messages([{"role": "user", "content": "hello world"}], "gpt-4o") == 3 + 3 + 2
+    # OpenAI's documented framing: 3 a message, its values ("user" 1, "hello world" 2), 3 to prime
+    assert counter.count_messages([{"role": "user", "content": "hello world"}], "gpt-4o") == 3 + 1 + 2 + 3

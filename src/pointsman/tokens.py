@@ -94,4 +94,4 @@ class TokenCounter:
                         fn = call.get("function") if isinstance(call, dict) else None
                         if isinstance(fn, dict):
                             parts.extend(str(fn.get(k) or "") for k in ("name", "arguments"))
-        return total + self.count("\n".join(parts), model, tokenizer)
+        return total + sum(self.count(part, model, tokenizer) for part in parts)
