@@ -87,6 +87,8 @@ def test_anthropic_sdk_through_messages(gw: Gateway) -> None:
     )
     assert message.content[0].text.strip() and message.stop_reason in ("end_turn", "max_tokens")
     assert message.usage.input_tokens > 5 and 0 < message.usage.output_tokens <= 16
-    with client.messages.stream(model="smol", max_tokens=16, messages=user("Say a greeting.")) as stream:
+    with client.messages.stream(
+        model="smol", max_tokens=16, messages=user("Say a greeting."), extra_body={"temperature": 0}
+    ) as stream:
         assert stream.get_final_text().strip()
         assert stream.get_final_message().usage.output_tokens > 0
