@@ -83,7 +83,11 @@ def test_openai_sdk_plain_and_streamed_with_real_usage(gw: Gateway) -> None:
 def test_anthropic_sdk_through_messages(gw: Gateway) -> None:
     client = anthropic.Anthropic(base_url=gw.url, api_key="x", max_retries=0, timeout=60)
     message = client.messages.create(
-        model="smol", max_tokens=16, system="Answer briefly.", messages=user("What is the capital of France?")
+        model="smol",
+        max_tokens=16,
+        system="Answer briefly.",
+        messages=user("What is the capital of France?"),
+        extra_body={"temperature": 0},  # deterministic: a sampled answer could be empty
     )
     assert message.content[0].text.strip() and message.stop_reason in ("end_turn", "max_tokens")
     assert message.usage.input_tokens > 5 and 0 < message.usage.output_tokens <= 16
