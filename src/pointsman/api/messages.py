@@ -2,60 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import orjson
 
-from pointsman.api.http import SSE_HEADERS, DisconnectWatch, send_json
+from pointsman.api.http import DisconnectWatch, send_json
+from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, ledgered_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.engine import AnswerMeta
-from pointsman.errors import PointsmanError
-from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, event, to_canonical, to_message
-from pointsman.providers.base import Json
-from pointsman.usage import Usage
+from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, to_canonical, to_message
 
 if TYPE_CHECKING:
     from pointsman.api.app import Gateway
-
-
-class AnthropicStreamSink:
-    """Canonical chunks rendered as Anthropic SSE events."""
-
-    def __init__(self, request: Request, watch: DisconnectWatch) -> None:
-        self._send = request.send
-        self._watch = watch
-        self._id = "msg_" + request.id.removeprefix("req_")
-        self._renderer: MessagesStreamRenderer | None = None
-
-    @property
-    def started(self) -> bool:
-        return self._renderer is not None
-
-    async def start(self, meta: AnswerMeta) -> None:
-        self._renderer = MessagesStreamRenderer(meta.model.name, self._id)
-        headers = [*SSE_HEADERS, *answer_headers(meta, with_cost=False)]
-        await self._send({"type": "http.response.start", "status": 200, "headers": headers})
-        await self._send({"type": "http.response.body", "body": self._renderer.start(), "more_body": True})
-
-    async def chunks(self, chunks: list[tuple[Json, bytes | None]]) -> None:
-        assert self._renderer is not None
-        body = b"".join(self._renderer.chunk(data) for data, _ in chunks)
-        if body:
-            await self._send({"type": "http.response.body", "body": body, "more_body": True})
-
-    async def finish(self, usage: Usage, cost: Decimal | None) -> None:
-        assert self._renderer is not None
-        self._watch.stop()
-        await self._send(
-            {"type": "http.response.body", "body": self._renderer.finish(usage), "more_body": False}
-        )
-
-    async def fail(self, error: PointsmanError) -> None:
-        self._watch.stop()
-        body = event("error", {"error": error.to_anthropic()["error"]})
-        await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 async def messages(gateway: Gateway, request: Request) -> None:
@@ -68,7 +26,11 @@ async def messages(gateway: Gateway, request: Request) -> None:
         watch = DisconnectWatch(request.receive)
         try:
             if call.stream:
-                await gateway.engine.stream(call, AnthropicStreamSink(request, watch))
+                message_id = "msg_" + request.id.removeprefix("req_")
+                sink = RenderedStreamSink(
+                    request, watch, lambda m: MessagesStreamRenderer(m.model.name, message_id)
+                )
+                await gateway.engine.stream(call, sink)
             else:
                 answer = await gateway.engine.complete(call)
                 body = orjson.dumps(to_message(answer.completion.data, answer.meta.model.name, answer.usage))

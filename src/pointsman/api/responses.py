@@ -2,59 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import orjson
 
-from pointsman.api.http import SSE_HEADERS, DisconnectWatch, send_json
+from pointsman.api.http import DisconnectWatch, send_json
+from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, ledgered_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.engine import AnswerMeta
-from pointsman.errors import PointsmanError
-from pointsman.providers.base import Json
 from pointsman.providers.openai.responses import ResponsesStreamRenderer, to_canonical, to_response
-from pointsman.usage import Usage
 
 if TYPE_CHECKING:
     from pointsman.api.app import Gateway
-
-
-class ResponsesStreamSink:
-    def __init__(self, request: Request, watch: DisconnectWatch, body: Json) -> None:
-        self._send = request.send
-        self._watch = watch
-        self._body = body
-        self._renderer: ResponsesStreamRenderer | None = None
-
-    @property
-    def started(self) -> bool:
-        return self._renderer is not None
-
-    async def start(self, meta: AnswerMeta) -> None:
-        self._renderer = ResponsesStreamRenderer(meta.model.name, self._body)
-        headers = [*SSE_HEADERS, *answer_headers(meta, with_cost=False)]
-        await self._send({"type": "http.response.start", "status": 200, "headers": headers})
-        await self._send({"type": "http.response.body", "body": self._renderer.start(), "more_body": True})
-
-    async def chunks(self, chunks: list[tuple[Json, bytes | None]]) -> None:
-        assert self._renderer is not None
-        body = b"".join(self._renderer.chunk(data) for data, _ in chunks)
-        if body:
-            await self._send({"type": "http.response.body", "body": body, "more_body": True})
-
-    async def finish(self, usage: Usage, cost: Decimal | None) -> None:
-        assert self._renderer is not None
-        self._watch.stop()
-        await self._send(
-            {"type": "http.response.body", "body": self._renderer.finish(usage), "more_body": False}
-        )
-
-    async def fail(self, error: PointsmanError) -> None:
-        assert self._renderer is not None
-        self._watch.stop()
-        body = self._renderer.error(error.code or error.type, error.message)
-        await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 async def responses(gateway: Gateway, request: Request) -> None:
@@ -68,7 +27,10 @@ async def responses(gateway: Gateway, request: Request) -> None:
         watch = DisconnectWatch(request.receive)
         try:
             if call.stream:
-                await gateway.engine.stream(call, ResponsesStreamSink(request, watch, original))
+                sink = RenderedStreamSink(
+                    request, watch, lambda m: ResponsesStreamRenderer(m.model.name, original)
+                )
+                await gateway.engine.stream(call, sink)
             else:
                 answer = await gateway.engine.complete(call)
                 out = to_response(answer.completion.data, answer.meta.model.name, original, answer.usage)

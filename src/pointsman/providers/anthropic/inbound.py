@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from pointsman.errors import InvalidRequest
+from pointsman.errors import InvalidRequest, PointsmanError
 from pointsman.providers.base import Json
 from pointsman.usage import Usage
 
@@ -270,3 +270,6 @@ class MessagesStreamRenderer:
         stop = STOP_REASON.get(str(self._finish), "end_turn")
         delta = {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": anthropic_usage(usage)}
         return self._close() + event("message_delta", delta) + event("message_stop", {})
+
+    def error(self, error: PointsmanError) -> bytes:
+        return event("error", {"error": error.to_anthropic()["error"]})

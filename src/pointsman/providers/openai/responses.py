@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from pointsman.errors import InvalidRequest
+from pointsman.errors import InvalidRequest, PointsmanError
 from pointsman.providers.base import Json
 from pointsman.usage import Usage
 
@@ -341,5 +341,7 @@ class ResponsesStreamRenderer:
             "response.completed" if status == "completed" else "response.incomplete", {"response": final}
         )
 
-    def error(self, code: str, message: str) -> bytes:
-        return self._event("error", {"code": code, "message": message, "param": None})
+    def error(self, error: PointsmanError) -> bytes:
+        return self._event(
+            "error", {"code": error.code or error.type, "message": error.message, "param": None}
+        )
