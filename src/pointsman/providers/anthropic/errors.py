@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
 from pointsman.errors import (
     ContextLengthExceeded,
     UpstreamError,
@@ -15,30 +11,17 @@ from pointsman.errors import (
     UpstreamServerError,
 )
 from pointsman.providers.base import Endpoint, UpstreamResponse
-from pointsman.redact import redact
+from pointsman.providers.errorbody import describe, error_object
 
 # Anthropic gives a context-length error no type or code of its own (a plain 400
 # invalid_request_error), so its documented wording is the only signal there is.
 _CONTEXT_WORDS = ("prompt is too long", "exceed context limit", "input is too long")
 
 
-def _error(body: bytes) -> dict[str, Any]:
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return {}
-    error = data.get("error") if isinstance(data, dict) else None
-    return error if isinstance(error, dict) else {}
-
-
 def classify(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamError:
-    error = _error(response.body)
+    error = error_object(response.body)
     status = response.status
-    detail = error.get("message") if isinstance(error.get("message"), str) else ""
-    if not detail:
-        body_type = response.headers.get("content-type", "no content type").split(";")[0]
-        detail = f"HTTP {status} ({body_type} body)"
-    message = f"provider '{endpoint.name}' returned {status}: {redact(detail, (endpoint.api_key,))}"
+    message, detail = describe(endpoint, response, error)
     kind = error.get("type")
     retry_after = response.headers.get("retry-after")
     if status == 429 or kind == "rate_limit_error":

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from pointsman.errors import (
     ContextLengthExceeded,
     UpstreamError,
@@ -15,16 +13,7 @@ from pointsman.errors import (
     UpstreamServerError,
 )
 from pointsman.providers.base import Endpoint, UpstreamResponse
-from pointsman.redact import redact
-
-
-def _error(body: bytes) -> dict[str, Any]:
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return {}
-    error = data.get("error") if isinstance(data, dict) else None
-    return error if isinstance(error, dict) else {}
+from pointsman.providers.errorbody import describe, error_object
 
 
 def _retry_delay(error: dict[str, Any]) -> str | None:
@@ -39,13 +28,9 @@ def _retry_delay(error: dict[str, Any]) -> str | None:
 
 
 def classify(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamError:
-    error = _error(response.body)
+    error = error_object(response.body)
     status = response.status
-    detail = error.get("message") if isinstance(error.get("message"), str) else ""
-    if not detail:
-        body_type = response.headers.get("content-type", "no content type").split(";")[0]
-        detail = f"HTTP {status} ({body_type} body)"
-    message = f"provider '{endpoint.name}' returned {status}: {redact(detail, (endpoint.api_key,))}"
+    message, detail = describe(endpoint, response, error)
     kw: dict[str, Any] = {"provider": endpoint.name}
     if status == 429 or error.get("status") == "RESOURCE_EXHAUSTED":
         retry = response.headers.get("retry-after") or _retry_delay(error)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from pointsman.errors import (
     ContentFiltered,
     ContextLengthExceeded,
@@ -16,34 +14,16 @@ from pointsman.errors import (
     UpstreamServerError,
 )
 from pointsman.providers.base import Endpoint, UpstreamResponse
-from pointsman.redact import redact
+from pointsman.providers.errorbody import describe, error_object
 
 _CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
 _FILTER_CODES = frozenset({"content_filter", "content_policy_violation"})
 
 
-def _error_object(body: bytes) -> dict[str, Any]:
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return {}
-    if isinstance(data, dict):
-        error = data.get("error", data)
-        if isinstance(error, dict):
-            return error
-        if isinstance(error, str):
-            return {"message": error}
-    return {}
-
-
 def classify_error(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamError:
-    error = _error_object(response.body)
+    error = error_object(response.body)
     status = response.status
-    detail = error.get("message")
-    if not isinstance(detail, str) or not detail:
-        kind = response.headers.get("content-type", "no content type").split(";")[0]
-        detail = f"HTTP {status} ({kind} body)"
-    message = f"provider '{endpoint.name}' returned {status}: {redact(detail, (endpoint.api_key,))}"
+    message, _ = describe(endpoint, response, error)
     code = error.get("code") if isinstance(error.get("code"), str) else None
     param = error.get("param") if isinstance(error.get("param"), str) else None
     kw: dict[str, Any] = {"provider": endpoint.name, "param": param}
