@@ -21,7 +21,12 @@ _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 
 
 def anthropic_error(
-    status: int, message: str, *, error_type: str | None = None, retry_after: str | None = None
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    error_type: str | None = None,
+    retry_after: str | None = None,
 ) -> web.Response:
     kind = error_type or ANTHROPIC_ERROR_TYPES.get(
         status, "api_error" if status >= 500 else "invalid_request_error"
@@ -75,16 +80,7 @@ class FakeAnthropic(FakeProvider):
         app.router.add_post("/v1/messages", self.messages)
         app.router.add_post("/v1/messages/count_tokens", self.count_tokens)
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        error_type: str | None = None,
-        retry_after: str | None = None,
-    ) -> web.Response:
-        return anthropic_error(status, message, error_type=error_type, retry_after=retry_after)
+    error_response = staticmethod(anthropic_error)
 
     def not_found(self, model: str) -> web.Response:
         return anthropic_error(404, f"model: {model}")

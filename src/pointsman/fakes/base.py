@@ -142,8 +142,8 @@ class FakeProvider:
             await asyncio.sleep(seconds)
 
     # what each wire format renders its own way
+    @staticmethod
     def error_response(
-        self,
         status: int,
         message: str,
         *,
@@ -151,6 +151,7 @@ class FakeProvider:
         error_type: str | None = None,
         retry_after: str | None = None,
     ) -> web.Response:
+        """The wire's error body; each fake sets this to its builder (openai_error, ...)."""
         raise NotImplementedError
 
     def not_found(self, model: str) -> web.Response:

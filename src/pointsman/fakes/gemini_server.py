@@ -29,7 +29,14 @@ _STATUS = {
 _FINISH = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
 
 
-def gemini_error(status: int, message: str, *, retry_after: str | None = None) -> web.Response:
+def gemini_error(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    error_type: str | None = None,
+    retry_after: str | None = None,
+) -> web.Response:
     details = (
         [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_after}s"}]
         if retry_after
@@ -123,16 +130,7 @@ class FakeGemini(FakeProvider):
         for version in ("v1beta", "v1"):
             app.router.add_post(f"/{version}/models/{{target}}", self.generate)
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        error_type: str | None = None,
-        retry_after: str | None = None,
-    ) -> web.Response:
-        return gemini_error(status, message, retry_after=retry_after)
+    error_response = staticmethod(gemini_error)
 
     def not_found(self, model: str) -> web.Response:
         return gemini_error(404, f"models/{model} is not found for API version v1beta")

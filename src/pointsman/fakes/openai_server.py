@@ -27,14 +27,14 @@ def openai_error(
     message: str,
     *,
     code: str | None = None,
-    type_: str | None = None,
-    param: str | None = None,
+    error_type: str | None = None,
     retry_after: str | None = None,
+    param: str | None = None,
 ) -> web.Response:
     body = {
         "error": {
             "message": message,
-            "type": type_ or _ERROR_TYPES.get(status, "server_error"),
+            "type": error_type or _ERROR_TYPES.get(status, "server_error"),
             "param": param,
             "code": code,
         }
@@ -92,16 +92,7 @@ class FakeOpenAI(FakeProvider):
         app.router.add_post("/v1/embeddings", self.embeddings)
         app.router.add_get("/v1/models", self.list_models)
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        error_type: str | None = None,
-        retry_after: str | None = None,
-    ) -> web.Response:
-        return openai_error(status, message, code=code, type_=error_type, retry_after=retry_after)
+    error_response = staticmethod(openai_error)
 
     def not_found(self, model: str) -> web.Response:
         message = f"The model `{model}` does not exist or you do not have access to it."
