@@ -14,13 +14,14 @@ from pointsman.api.request import Request
 from pointsman.catalog.catalog import build_catalog, price_lists
 from pointsman.config.loader import vendors
 from pointsman.config.schema import Config
-from pointsman.engine import Engine
+from pointsman.engine import Engine, Parts
 from pointsman.errors import MethodNotAllowed, NotFound, PointsmanError
 from pointsman.ledger.sink import BatchingLedger, LedgerStore
 from pointsman.ledger.sqlite import SQLiteStore
 from pointsman.providers.base import Endpoint, Provider
 from pointsman.providers.registry import PRESETS, build_provider
-from pointsman.routing.manual import ManualRouter
+from pointsman.routing.router import RouteRouter
+from pointsman.state.health import LocalHealth
 from pointsman.tokens import TokenCounter
 from pointsman.upstream.client import UpstreamClient
 
@@ -82,7 +83,9 @@ class Gateway:
         )
         self._upstream = http_client
         self.tokens = TokenCounter()
-        self.engine = Engine(ManualRouter(self.catalog), self.providers, self.upstream, self.tokens)
+        self.health = LocalHealth(config.health)
+        self.router = RouteRouter(config, self.catalog, self.health, self.tokens)
+        self.engine = Engine(self.router, Parts(self.providers, self.upstream, self.tokens, self.health))
         self.ready = False
 
     def upstream(self) -> UpstreamClient:
@@ -124,7 +127,8 @@ class GatewayApp:
             handler = self._handler(scope["method"], scope["path"])
             await handler(self.gateway, request)
         except PointsmanError as error:
-            await send_error(send, error, [request.id_header], anthropic=scope["path"] == "/v1/messages")
+            headers = [request.id_header, *request.error_headers]
+            await send_error(send, error, headers, anthropic=scope["path"] == "/v1/messages")
         except Exception:
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")

@@ -26,6 +26,7 @@ def presented_key(scope: Scope) -> str | None:
 class Auth:
     def __init__(self, server: ServerConfig) -> None:
         self._keys = {_digest(k.key): k.id for k in server.keys}
+        self._teams = {k.id: k.team for k in server.keys}
         self._admin = _digest(server.admin_key) if server.admin_key else None
 
     @property
@@ -45,6 +46,9 @@ class Auth:
         if key_id is None:
             raise AuthenticationFailed("The gateway key is not valid. Check the api_key your client sends.")
         return key_id
+
+    def team(self, key_id: str) -> str:
+        return self._teams.get(key_id, "")
 
     def admin(self, scope: Scope) -> None:
         if self._admin is None:

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 import orjson
 
 from pointsman.api.http import SSE_HEADERS, DisconnectWatch, send_json
-from pointsman.api.request import Request, answer_headers, ledgered_call
+from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.catalog.price import format_usd
 from pointsman.engine import AnswerMeta, Call
+from pointsman.engine.trace import Trace
 from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
 from pointsman.providers.openai.usage import usage_json
@@ -30,10 +31,12 @@ class OpenAIStreamSink:
         self._include_usage = include_usage
         self._usage_sent = False
         self._last: Json = {}
+        self._trace: Trace | None = None
         self.started = False
 
     async def start(self, meta: AnswerMeta) -> None:
         self.started = True
+        self._trace = meta.trace
         headers = [*SSE_HEADERS, *answer_headers(meta, with_cost=False)]
         await self._send({"type": "http.response.start", "status": 200, "headers": headers})
 
@@ -65,19 +68,29 @@ class OpenAIStreamSink:
             }
             tail += b"data: " + orjson.dumps(chunk) + b"\n\n"
         cost_text = b"unknown" if cost is None else format_usd(cost).encode()
-        tail += b": x-pointsman-cost-usd " + cost_text + b"\n\ndata: [DONE]\n\n"
+        tail += b": x-pointsman-cost-usd " + cost_text + b"\n\n"
+        if self._trace is not None:  # the whole story, now that it has ended
+            tail += b": x-pointsman-trace " + self._trace.dumps() + b"\n\n"
+        tail += b"data: [DONE]\n\n"
         await self._send({"type": "http.response.body", "body": tail, "more_body": False})
 
     async def fail(self, error: PointsmanError) -> None:
         # headers are gone: an `error` event is how OpenAI streams report failure (its SDKs raise on it)
         self._watch.stop()
-        body = b"data: " + orjson.dumps(error.to_openai()) + b"\n\n"
+        last = self._last
+        ended = {  # the answer's end, saying why: never a truncation that looks finished
+            "id": last.get("id", ""),
+            "object": "chat.completion.chunk",
+            "created": last.get("created", 0),
+            "model": last.get("model", ""),
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "error"}],
+        }
+        body = b"data: " + orjson.dumps(ended) + b"\n\ndata: " + orjson.dumps(error.to_openai()) + b"\n\n"
         await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 async def chat_completions(gateway: Gateway, request: Request) -> None:
-    key_id = gateway.auth.key_id(request.scope)
-    async with ledgered_call(request, "chat", key_id, gateway.max_body, gateway.ledger) as call:
+    async with gateway_call(gateway, request, "chat") as call:
         require_model(call.body)
         check_chat(call.body)
         watch = DisconnectWatch(request.receive)  # only now: the body has been read

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from pointsman.api.http import send_json
-from pointsman.api.request import Request, answer_headers, ledgered_call
+from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_embeddings, require_model
 
 if TYPE_CHECKING:
@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 
 
 async def embeddings(gateway: Gateway, request: Request) -> None:
-    key_id = gateway.auth.key_id(request.scope)
-    async with ledgered_call(request, "embeddings", key_id, gateway.max_body, gateway.ledger) as call:
+    async with gateway_call(gateway, request, "embeddings") as call:
         require_model(call.body)
         check_embeddings(call.body)
         answer = await gateway.engine.embed(call)

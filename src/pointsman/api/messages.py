@@ -8,7 +8,7 @@ import orjson
 
 from pointsman.api.http import DisconnectWatch, send_json
 from pointsman.api.rendered import RenderedStreamSink
-from pointsman.api.request import Request, answer_headers, ledgered_call
+from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, to_canonical, to_message
 
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 
 
 async def messages(gateway: Gateway, request: Request) -> None:
-    key_id = gateway.auth.key_id(request.scope)
-    async with ledgered_call(request, "messages", key_id, gateway.max_body, gateway.ledger) as call:
+    async with gateway_call(gateway, request, "messages") as call:
         require_model(call.body)
         call.body = to_canonical(call.body)
         check_chat(call.body)

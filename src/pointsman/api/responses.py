@@ -8,7 +8,7 @@ import orjson
 
 from pointsman.api.http import DisconnectWatch, send_json
 from pointsman.api.rendered import RenderedStreamSink
-from pointsman.api.request import Request, answer_headers, ledgered_call
+from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.providers.openai.responses import ResponsesStreamRenderer, to_canonical, to_response
 
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 
 
 async def responses(gateway: Gateway, request: Request) -> None:
-    key_id = gateway.auth.key_id(request.scope)
-    async with ledgered_call(request, "responses", key_id, gateway.max_body, gateway.ledger) as call:
+    async with gateway_call(gateway, request, "responses") as call:
         require_model(call.body)
         original = call.body
         call.body = to_canonical(original)

@@ -18,18 +18,41 @@ from pointsman.catalog.catalog import build_catalog, price_lists
 from pointsman.config.schema import (
     CAPABILITIES,
     CatalogConfig,
+    Checks,
     Config,
+    HealthConfig,
+    Hedge,
+    LatencyGuard,
     LedgerConfig,
+    Match,
     ModelConfig,
+    PoolConfig,
+    PoolMember,
     ProviderConfig,
+    RouteConfig,
+    Rule,
     ServerConfig,
+    TokenBounds,
 )
 from pointsman.config.yamlsource import Path, YamlDocument, substitute_env
 from pointsman.errors import ConfigError
 from pointsman.providers.registry import PRESETS, WIRE_TYPES
+from pointsman.routing.router import RouteRouter
+from pointsman.state.health import LocalHealth
 
-_SECTIONS: dict[str, Any] = {"server": ServerConfig, "ledger": LedgerConfig, "catalog": CatalogConfig}
-_MAPS: dict[str, Any] = {"providers": ProviderConfig, "models": ModelConfig}
+_SECTIONS: dict[str, Any] = {
+    "server": ServerConfig,
+    "ledger": LedgerConfig,
+    "catalog": CatalogConfig,
+    "health": HealthConfig,
+}
+_MAPS: dict[str, Any] = {
+    "providers": ProviderConfig,
+    "models": ModelConfig,
+    "routes": RouteConfig,
+    "pools": PoolConfig,
+}
+_NESTED = (TokenBounds, Match, Rule, Checks, LatencyGuard, Hedge, PoolMember)
 _TOP = [*_SECTIONS, *_MAPS, "aliases"]
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
@@ -38,7 +61,7 @@ _UNKNOWN = re.compile(r"unknown field `([^`]+)`")
 
 def _known_fields() -> list[str]:
     names: set[str] = set()
-    for struct in (*_SECTIONS.values(), *_MAPS.values()):
+    for struct in (*_SECTIONS.values(), *_MAPS.values(), *_NESTED):
         names.update(struct.__struct_fields__)
     return sorted(names | {"connect", "read", "id", "key"})
 
@@ -129,6 +152,19 @@ def _check_server(doc: YamlDocument, server: ServerConfig) -> None:
         seen.add(key.id)
 
 
+def _check_health(doc: YamlDocument, health: HealthConfig) -> None:
+    for key in ("window", "cooldown"):
+        if getattr(health, key) <= 0:
+            raise doc.fail(
+                ("health", key), f"must be a positive number of seconds, got {getattr(health, key)}"
+            )
+    for key in ("samples", "failures", "min_requests"):
+        if getattr(health, key) < 1:
+            raise doc.fail(("health", key), f"must be at least 1, got {getattr(health, key)}")
+    if not 0 < health.error_rate <= 1:
+        raise doc.fail(("health", "error_rate"), f"must be in (0, 1], got {health.error_rate}")
+
+
 def parse_config(text: str, source: str, env: Mapping[str, str]) -> Config:
     doc = YamlDocument(text, source)
     data = doc.data if doc.data is not None else {}
@@ -155,8 +191,26 @@ def parse_config(text: str, source: str, env: Mapping[str, str]) -> Config:
     for name, model in maps["models"].items():
         _check_model(doc, name, model, providers)
     _check_server(doc, sections["server"])
-    config = Config(providers=providers, models=maps["models"], aliases=aliases, source=source, **sections)
-    build_catalog(config, vendors(config), price_lists(config), doc.fail)
+    _check_health(doc, sections["health"])
+    config = Config(
+        providers=providers,
+        models=maps["models"],
+        aliases=aliases,
+        routes=maps["routes"],
+        pools=maps["pools"],
+        source=source,
+        **sections,
+    )
+    catalog = build_catalog(config, vendors(config), price_lists(config), doc.fail)
+    for name in config.routes:
+        if name in config.pools or name in catalog.names():
+            raise doc.fail(
+                ("routes", name),
+                f"'{name}' is already a {'pool' if name in config.pools else 'model'}; "
+                "a route needs a name of its own",
+            )
+    # resolves every route's targets and compiles its rules now, so a mistake fails at start
+    RouteRouter(config, catalog, LocalHealth(config.health), fail=doc.fail)
     return config
 
 

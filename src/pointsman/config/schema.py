@@ -73,6 +73,7 @@ class ModelConfig(_Strict, frozen=True):
 class GatewayKey(_Strict, frozen=True):
     id: str
     key: str
+    team: str = ""
 
 
 class ServerConfig(_Strict, frozen=True):
@@ -98,6 +99,129 @@ class CatalogConfig(_Strict, frozen=True):
     """A refreshed price list (`pointsman prices refresh`), read over the built-in one."""
 
 
+class TokenBounds(_Strict, frozen=True):
+    gt: int | None = None
+    lt: int | None = None
+
+
+class Match(_Strict, frozen=True):
+    """What a rule looks at; every condition given must hold (an empty `when` always matches)."""
+
+    task: tuple[str, ...] = ()
+    """Any of these tasks: request `metadata.task`, header `x-pointsman-task`, or the route's task."""
+    prompt_tokens: TokenBounds | None = None
+    regex: str = ""
+    """Searched in the last user message."""
+    keywords: tuple[str, ...] = ()
+    """Any of these words or phrases in the last user message (case-insensitive)."""
+    tools: bool | None = None
+    images: bool | None = None
+    json: bool | None = None
+    """The request asks for JSON (response_format json_object or json_schema)."""
+    language: tuple[str, ...] = ()
+    """ISO 639-1 codes of the last user message's detected language."""
+    key: tuple[str, ...] = ()
+    """Gateway key ids."""
+    team: tuple[str, ...] = ()
+    metadata: dict[str, str] = {}
+    """Request metadata fields that must equal these values."""
+
+
+class Rule(_Strict, frozen=True):
+    to: str
+    """A model, an alias or a pool."""
+    name: str = ""
+    when: Match = Match()
+    pin: bool = False
+    """Use exactly this model: no fallbacks, no latency swap (manual override for sensitive intents)."""
+
+
+class Checks(_Strict, frozen=True):
+    """Answer checks; a failing answer escalates to the next tier."""
+
+    empty: bool = True
+    refusal: bool = True
+    refusal_patterns: tuple[str, ...] = ()
+    """Regular expressions searched in the first 300 characters of the answer."""
+    json: bool = True
+    tools: bool = True
+    logprob_floor: float | None = None
+    """Mean token log-probability an answer must reach (asks the provider for logprobs)."""
+    max_escalations: int = 1
+
+
+class LatencyGuard(_Strict, frozen=True):
+    """Skip the chosen model while its recent latency is over a threshold, for `alternative`."""
+
+    alternative: str
+    p99_ms: float | None = None
+    ttft_p95_ms: float | None = None
+    min_samples: int = 20
+
+
+class Hedge(_Strict, frozen=True):
+    """Send a second request when the first is slow to start; the first to answer wins."""
+
+    after: float | None = None
+    """Seconds; default: the model's recent p95 time to first token (total latency when not streaming)."""
+    min_samples: int = 20
+    """Without `after`, hedge only once the model has this many recent samples."""
+
+
+class RouteConfig(_Strict, frozen=True):
+    """A virtual model name clients ask for, and how it turns into a plan."""
+
+    default: str
+    """The target when no rule matches: a model, an alias or a pool."""
+    rules: tuple[Rule, ...] = ()
+    fallbacks: tuple[str, ...] = ()
+    """Tiers to escalate to, in order (models, aliases or pools)."""
+    max_fallbacks: int = 2
+    task: str = ""
+    deadline: float = 10.0
+    """Seconds for the whole request (for a stream: until its answer starts flowing)."""
+    attempt_timeout: float | None = None
+    ttft_timeout: float | None = None
+    stall_timeout: float = 10.0
+    """Seconds a started stream may go silent before it counts as stalled."""
+    retries: int = 1
+    """Retries on the same model after a 5xx, 529 or a fitting Retry-After."""
+    backoff: float = 0.2
+    """Base seconds of the jittered backoff between retries."""
+    on_content_filter: str = "stop"
+    """stop: the provider's reason goes to the client; fallback: try the next tier."""
+    checks: Checks = Checks()
+    latency: LatencyGuard | None = None
+    hedge: Hedge | None = None
+
+
+class PoolMember(_Strict, frozen=True):
+    model: str
+    weight: float = 1.0
+
+
+class PoolConfig(_Strict, frozen=True):
+    """Deployments of one capability (say the same model at two providers)."""
+
+    members: tuple[PoolMember, ...]
+    strategy: str = "weighted"
+    """weighted, latency (lowest recent p50), least_busy (fewest in flight) or cheapest."""
+
+
+class HealthConfig(_Strict, frozen=True):
+    window: float = 60.0
+    """Seconds of history behind latency percentiles and error rates."""
+    samples: int = 512
+    """At most this many recent samples per model."""
+    failures: int = 5
+    """Consecutive failures that open a model's circuit."""
+    error_rate: float = 0.5
+    min_requests: int = 20
+    """The circuit also opens when the window's error rate reaches `error_rate` over this many requests."""
+    cooldown: float = 10.0
+    """Seconds an open circuit waits before letting one probe request through."""
+
+
 class Config(_Strict, frozen=True):
     server: ServerConfig = ServerConfig()
     ledger: LedgerConfig = LedgerConfig()
@@ -105,5 +229,8 @@ class Config(_Strict, frozen=True):
     providers: dict[str, ProviderConfig] = {}
     models: dict[str, ModelConfig] = {}
     aliases: dict[str, str] = {}
+    routes: dict[str, RouteConfig] = {}
+    pools: dict[str, PoolConfig] = {}
+    health: HealthConfig = HealthConfig()
     source: str = ""
     """The file this config came from (set by the loader, for messages)."""

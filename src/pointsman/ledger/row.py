@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
+
+
+class Traced(Protocol):
+    """The request's routing trace; rendered only when the row is written, off the request path."""
+
+    def dumps(self) -> bytes: ...
+
 
 COLUMNS = (
     "id",
@@ -29,6 +37,9 @@ COLUMNS = (
     "stream",
     "tags",
     "route",
+    "escalations",
+    "discarded_cost_usd",
+    "trace",
 )
 
 
@@ -58,3 +69,8 @@ class LedgerRow:
     stream: bool = False
     tags: dict[str, str] = field(default_factory=dict)
     route: str = ""
+    escalations: int = 0
+    """Answers that failed a check and were escalated to a more capable model."""
+    discarded_cost_usd: Decimal = Decimal(0)
+    """What discarded answers cost (the provider billed them; the client got a better one)."""
+    trace: Traced | None = None

@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS requests (
     prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
     cache_write_tokens INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
     cost_usd TEXT, estimated INTEGER NOT NULL, latency_ms REAL NOT NULL, ttft_ms REAL,
-    stream INTEGER NOT NULL, tags TEXT NOT NULL, route TEXT NOT NULL
+    stream INTEGER NOT NULL, tags TEXT NOT NULL, route TEXT NOT NULL,
+    escalations INTEGER NOT NULL DEFAULT 0, discarded_cost_usd TEXT NOT NULL DEFAULT '0',
+    trace TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
 """
@@ -68,6 +70,9 @@ def _values(row: LedgerRow) -> tuple[Any, ...]:
         int(row.stream),
         orjson.dumps(row.tags).decode(),
         row.route,
+        row.escalations,
+        str(row.discarded_cost_usd),
+        row.trace.dumps().decode() if row.trace is not None else "{}",
     )
 
 
@@ -76,7 +81,23 @@ def connect(path: str) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(_SCHEMA)
+    _migrate(db)
     return db
+
+
+_ADDED = {
+    "escalations": "INTEGER NOT NULL DEFAULT 0",
+    "discarded_cost_usd": "TEXT NOT NULL DEFAULT '0'",
+    "trace": "TEXT NOT NULL DEFAULT '{}'",
+}
+"""Columns added after the first release: a ledger written by an older gateway gains them."""
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(requests)")}
+    for name, kind in _ADDED.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE requests ADD COLUMN {name} {kind}")
 
 
 class SQLiteStore(LedgerStore):
@@ -101,7 +122,7 @@ class SQLiteStore(LedgerStore):
 
 
 def read_rows(path: str, since: float | None = None) -> Iterator[dict[str, Any]]:
-    """Every row as a dict (tags decoded), oldest first: for `pointsman spend` and the tests."""
+    """Every row as a dict (tags and trace decoded), oldest first: for `pointsman spend` and the tests."""
     db = connect(path)
     try:
         db.row_factory = sqlite3.Row
@@ -111,6 +132,7 @@ def read_rows(path: str, since: float | None = None) -> Iterator[dict[str, Any]]
         for row in db.execute(query + " ORDER BY ts", args):
             out = dict(row)
             out["tags"] = orjson.loads(out["tags"])
+            out["trace"] = orjson.loads(out["trace"])
             yield out
     finally:
         db.close()

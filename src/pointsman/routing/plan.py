@@ -1,36 +1,104 @@
-"""What routing decides: an ordered plan of attempts, each with the reason it is there."""
+"""What routing decides: an ordered plan of attempts, the policy to run them under, and why.
+
+Deciding is pure: a router reads the request, its config and a health snapshot, and does no I/O.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from pointsman.catalog.model import CatalogModel
+from pointsman.config.schema import Hedge
+from pointsman.engine.checks import CheckPolicy
 
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
     model: CatalogModel
     reason: str
+    """Why this model is here, as `x-pointsman-route` shows it (manual, alias:fast, auto/rule:code, ...)."""
+    tier: int = 0
+    """0 is the primary tier; a fallback tier escalates to a more capable model."""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """How a plan is carried out. The default is manual routing's: one model, the provider's own
+    timeouts, no retries, no checks."""
+
+    deadline: float | None = None
+    attempt_timeout: float | None = None
+    ttft_timeout: float | None = None
+    stall_timeout: float | None = None
+    retries: int = 0
+    backoff: float = 0.2
+    on_content_filter: str = "stop"
+    checks: CheckPolicy | None = None
+    max_escalations: int = 0
+    hedge: Hedge | None = None
+    circuit: bool = False
+    """Skip models whose circuit is open. Off for manual routing: a named model is always tried."""
+
+
+MANUAL = Policy()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A model routing looked at, with what it expected of it (for the trace)."""
+
+    model: CatalogModel
+    tier: int
+    p50_ms: float | None = None
+    ttft_p95_ms: float | None = None
+    skipped: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    route: str
+    decided_by: str
+    """rule:<name>, default, pin:<rule>, manual, alias:<name>."""
+    prompt_tokens: int
+    """Estimated prompt tokens (exact when a rule needed them)."""
+    candidates: tuple[Candidate, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class RoutePlan:
     attempts: tuple[Attempt, ...]
+    policy: Policy = MANUAL
+    decision: Decision | None = None
 
     @property
     def primary(self) -> Attempt:
         return self.attempts[0]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RouteRequest:
     """What a router may look at. Pure data: deciding does no I/O."""
 
     model: str
-    body: dict[str, object]
+    body: dict[str, Any]
     key_id: str = ""
+    team: str = ""
+    task: str = ""
+    """The `x-pointsman-task` header, if any."""
+    endpoint: str = "chat"
+    _cache: dict[str, Any] = field(default_factory=dict)
+    """Features computed once per request (last user text, language, token count)."""
 
 
 class Router(Protocol):
     def decide(self, request: RouteRequest) -> RoutePlan: ...
+
+    def needs_tokens(self, model: str) -> bool:
+        """Whether deciding for `model` counts prompt tokens (the engine loads the table first)."""
+
+
+def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)

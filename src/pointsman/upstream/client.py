@@ -7,7 +7,7 @@ docs/benchmarks.md).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from types import TracebackType
 
 from pointsman.errors import (
@@ -55,7 +55,7 @@ class UpstreamStream:
             raise _network_error(exc, self._endpoint) from None
         return UpstreamResponse(self.status, self.headers, body)
 
-    async def events(self) -> AsyncIterator[list[SSEEvent]]:
+    async def events(self) -> AsyncGenerator[list[SSEEvent], None]:
         """The events of each network read, together: forwarding them in one write per read
         instead of one per event is what keeps streaming cheap."""
         decoder = SSEDecoder()
@@ -69,6 +69,10 @@ class UpstreamStream:
         last = decoder.close()
         if last:
             yield last
+
+    def set_read_timeout(self, seconds: float) -> None:
+        """Seconds the stream may go silent from now on (a route's stall deadline)."""
+        self._exchange.read_timeout = seconds
 
     def close(self, *, abort: bool = False) -> None:
         """Done with the stream. `abort` drops the connection at once, which stops the provider

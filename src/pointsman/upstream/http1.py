@@ -203,7 +203,7 @@ class Exchange:
         self._pool = pool
         self._key = key
         self._conn = conn
-        self._read_timeout = read_timeout
+        self.read_timeout = read_timeout
         self.status = conn.status
         self.headers: Mapping[str, str] = conn.headers
         self._released = False
@@ -219,7 +219,7 @@ class Exchange:
             if conn.complete:
                 self.release()
                 return b""
-            await conn.wait_data(self._read_timeout)
+            await conn.wait_data(self.read_timeout)
 
     async def read(self) -> bytes:
         parts = []

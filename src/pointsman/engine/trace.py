@@ -1,0 +1,113 @@
+"""The story of one request: what routing considered and decided, and every attempt and how it ended.
+
+It goes into the ledger always, and to the client when it asks (`x-pointsman-explain: 1`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from pointsman.catalog.model import CatalogModel
+from pointsman.catalog.price import format_usd
+from pointsman.routing.plan import Decision
+from pointsman.usage import Usage
+
+ASSUMED_OUTPUT_TOKENS = 256
+"""Expected cost assumes an answer this long unless the request caps it lower."""
+
+
+@dataclass(slots=True)
+class AttemptRecord:
+    model: str
+    provider: str
+    tier: int
+    reason: str
+    outcome: str
+    """answered, failed, check_failed, skipped, hedge_lost, retried, abandoned."""
+    detail: str = ""
+    at_ms: float = 0.0
+    """When the attempt began, from the request's arrival."""
+    ms: float = 0.0
+    status: int | None = None
+    cost_usd: Decimal | None = None
+
+    def json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model,
+            "provider": self.provider,
+            "tier": self.tier,
+            "reason": self.reason,
+            "outcome": self.outcome,
+        }
+        if self.detail:
+            out["detail"] = self.detail
+        if self.outcome != "skipped":
+            out["at_ms"], out["ms"] = self.at_ms, self.ms
+        if self.status is not None:
+            out["status"] = self.status
+        if self.cost_usd is not None:
+            out["cost_usd"] = format_usd(self.cost_usd)
+        return out
+
+
+@dataclass(slots=True)
+class Trace:
+    decision: Decision | None = None
+    attempts: list[AttemptRecord] = field(default_factory=list)
+    escalations: int = 0
+    max_output_tokens: int | None = None
+
+    def add(
+        self, model: CatalogModel, tier: int, reason: str, outcome: str, detail: str = "", **kw: Any
+    ) -> AttemptRecord:
+        record = AttemptRecord(model.name, model.provider, tier, reason, outcome, detail, **kw)
+        self.attempts.append(record)
+        return record
+
+    def json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        decision = self.decision
+        if decision is not None:
+            out["route"] = decision.route
+            out["decided_by"] = decision.decided_by
+            out["prompt_tokens"] = decision.prompt_tokens
+            output = min(self.max_output_tokens or ASSUMED_OUTPUT_TOKENS, ASSUMED_OUTPUT_TOKENS)
+            out["candidates"] = [
+                _candidate(
+                    c.model, c.tier, c.p50_ms, c.ttft_p95_ms, c.skipped, decision.prompt_tokens, output
+                )
+                for c in decision.candidates
+            ]
+            if decision.notes:
+                out["notes"] = list(decision.notes)
+        out["attempts"] = [a.json() for a in self.attempts]
+        if self.escalations:
+            out["escalations"] = self.escalations
+        return out
+
+    def dumps(self) -> bytes:
+        return orjson.dumps(self.json())
+
+
+def _candidate(
+    model: CatalogModel,
+    tier: int,
+    p50: float | None,
+    ttft_p95: float | None,
+    skipped: str,
+    prompt_tokens: int,
+    output_tokens: int,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"model": model.name, "tier": tier}
+    if model.price is not None:
+        expected = model.price.cost(Usage(input_tokens=prompt_tokens, output_tokens=output_tokens))
+        out["expected_cost_usd"] = format_usd(expected)
+    out["p50_ms"] = p50
+    out["ttft_p95_ms"] = ttft_p95
+    if skipped:
+        out["skipped"] = skipped
+    return out

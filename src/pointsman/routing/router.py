@@ -1,0 +1,299 @@
+"""Routes: a virtual model name → rules, pools and fallback tiers → a `RoutePlan`. Pure per call.
+
+Everything that can be worked out once (targets, compiled rules, the policy) is, at start, so a
+decision costs a few dict lookups and the conditions the request reaches.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pointsman.catalog.catalog import Catalog
+from pointsman.catalog.model import CatalogModel
+from pointsman.config.schema import Config, LatencyGuard, RouteConfig, Rule
+from pointsman.config.yamlsource import Path
+from pointsman.engine.checks import CheckPolicy
+from pointsman.errors import ConfigError, ModelNotFound
+from pointsman.routing import features
+from pointsman.routing.manual import ManualRouter
+from pointsman.routing.plan import (
+    Attempt,
+    Candidate,
+    Decision,
+    Policy,
+    RoutePlan,
+    RouteRequest,
+    compile_patterns,
+)
+from pointsman.routing.pool import STRATEGIES, Member, order
+from pointsman.routing.rules import CompiledRule, compile_rule, first_match
+from pointsman.state.health import Health, Stats
+from pointsman.tokens import TokenCounter
+
+Fail = Callable[[Path, str], ConfigError]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    members: tuple[Member, ...]
+    strategy: str = ""
+    """A pool's strategy; "" for a single model."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRoute:
+    name: str
+    config: RouteConfig
+    rules: tuple[CompiledRule, ...]
+    targets: dict[str, Target]
+    default: Target
+    fallbacks: tuple[Target, ...]
+    alternative: Target | None
+    policy: Policy
+    counts_tokens: bool
+
+
+def _policy(route: RouteConfig) -> Policy:
+    c = route.checks
+    checks = CheckPolicy(
+        empty=c.empty,
+        refusal=c.refusal,
+        refusal_patterns=compile_patterns(c.refusal_patterns),
+        json=c.json,
+        tools=c.tools,
+        logprob_floor=c.logprob_floor,
+    )
+    return Policy(
+        deadline=route.deadline,
+        attempt_timeout=route.attempt_timeout,
+        ttft_timeout=route.ttft_timeout,
+        stall_timeout=route.stall_timeout,
+        retries=route.retries,
+        backoff=route.backoff,
+        on_content_filter=route.on_content_filter,
+        checks=checks if checks.active else None,
+        max_escalations=c.max_escalations,
+        hedge=route.hedge,
+        circuit=True,
+    )
+
+
+class _Builder:
+    """Resolves target names against pools and the catalog, failing with the config key."""
+
+    def __init__(self, config: Config, catalog: Catalog, fail: Fail) -> None:
+        self._config = config
+        self._catalog = catalog
+        self._fail = fail
+
+    def target(self, name: str, path: Path) -> Target:
+        pool = self._config.pools.get(name)
+        if pool is not None:
+            members = tuple(
+                Member(self._model(m.model, ("pools", name, "members", i, "model")), m.weight)
+                for i, m in enumerate(pool.members)
+            )
+            return Target(name, members, pool.strategy)
+        return Target(name, (Member(self._model(name, path), 1.0),))
+
+    def _model(self, name: str, path: Path) -> CatalogModel:
+        try:
+            return self._catalog.resolve(name)
+        except ModelNotFound as exc:
+            raise self._fail(path, f"'{name}' is neither a pool nor a model: {exc.message}") from None
+
+    def route(self, name: str, route: RouteConfig) -> CompiledRoute:
+        path: Path = ("routes", name)
+        self._check_numbers(route, path)
+        rules = tuple(compile_rule(rule, i) for i, rule in enumerate(self._rules(route, path)))
+        targets = {r.to: self.target(r.to, (*path, "rules", i, "to")) for i, r in enumerate(route.rules)}
+        default = self.target(route.default, (*path, "default"))
+        fallbacks = tuple(self.target(f, (*path, "fallbacks", i)) for i, f in enumerate(route.fallbacks))
+        alternative = None
+        if route.latency is not None:
+            alternative = self.target(route.latency.alternative, (*path, "latency", "alternative"))
+        return CompiledRoute(
+            name=name,
+            config=route,
+            rules=rules,
+            targets=targets,
+            default=default,
+            fallbacks=fallbacks,
+            alternative=alternative,
+            policy=_policy(route),
+            counts_tokens=any(r.counts_tokens for r in rules),
+        )
+
+    def _rules(self, route: RouteConfig, path: Path) -> tuple[Rule, ...]:
+        """The route's rules, once every regular expression in the route compiles."""
+        patterns: list[tuple[Path, str]] = [
+            ((*path, "rules", i, "when", "regex"), r.when.regex)
+            for i, r in enumerate(route.rules)
+            if r.when.regex
+        ]
+        patterns += [
+            ((*path, "checks", "refusal_patterns", i), p) for i, p in enumerate(route.checks.refusal_patterns)
+        ]
+        for where, pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise self._fail(where, f"bad regular expression: {exc}") from None
+        return route.rules
+
+    def _check_numbers(self, route: RouteConfig, path: Path) -> None:
+        positive = {
+            "deadline": route.deadline,
+            "attempt_timeout": route.attempt_timeout,
+            "ttft_timeout": route.ttft_timeout,
+            "stall_timeout": route.stall_timeout,
+        }
+        for key, value in positive.items():
+            if value is not None and value <= 0:
+                raise self._fail((*path, key), f"must be a positive number of seconds, got {value}")
+        for key, count in (("retries", route.retries), ("max_fallbacks", route.max_fallbacks)):
+            if count < 0:
+                raise self._fail((*path, key), f"cannot be negative, got {count}")
+        if route.on_content_filter not in ("stop", "fallback"):
+            raise self._fail((*path, "on_content_filter"), "must be 'stop' or 'fallback'")
+
+
+class RouteRouter:
+    """Routes by name; any other name is manual routing (a catalog model, an alias, provider/model)."""
+
+    def __init__(
+        self,
+        config: Config,
+        catalog: Catalog,
+        health: Health,
+        tokens: TokenCounter | None = None,
+        *,
+        fail: Fail | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        builder = _Builder(config, catalog, fail or _raise)
+        for name, pool in config.pools.items():
+            if pool.strategy not in STRATEGIES:
+                raise (fail or _raise)(
+                    ("pools", name, "strategy"),
+                    f"unknown strategy '{pool.strategy}'; one of: {', '.join(STRATEGIES)}",
+                )
+            if not pool.members:
+                raise (fail or _raise)(("pools", name, "members"), "a pool needs at least one member")
+        self._routes = {name: builder.route(name, route) for name, route in config.routes.items()}
+        self._manual = ManualRouter(catalog)
+        self._health = health
+        self._tokens = tokens
+        self._rng = rng
+
+    @property
+    def routes(self) -> dict[str, CompiledRoute]:
+        return self._routes
+
+    def needs_tokens(self, model: str) -> bool:
+        route = self._routes.get(model)
+        return route is not None and route.counts_tokens
+
+    def decide(self, request: RouteRequest) -> RoutePlan:
+        route = self._routes.get(request.model)
+        if route is None:
+            return self._manual.decide(request)
+        rule = first_match(route.rules, request, route.config.task, self._tokens)
+        stats = self._health.stats
+        if rule is not None and rule.pin:
+            member = route.targets[rule.to].members[0]
+            reason = f"{route.name}/pin:{rule.name}"
+            decision = self._decision(route, f"pin:{rule.name}", request, [(member.model, 0, "")], ())
+            return RoutePlan((Attempt(member.model, reason, 0),), route.policy, decision)
+        primary = route.targets[rule.to] if rule is not None else route.default
+        decided_by = f"rule:{rule.name}" if rule is not None else "default"
+        attempts: list[Attempt] = []
+        considered: list[tuple[CatalogModel, int, str]] = []
+        notes: list[str] = []
+        seen: set[str] = set()
+        first = self._tier(primary, stats)
+        guard = route.config.latency
+        if guard is not None and route.alternative is not None and first:
+            slow = _over(guard, stats(first[0].model.name))
+            if slow:
+                considered.append((first[0].model, 0, f"latency: {slow}"))
+                seen.add(first[0].model.name)
+                notes.append(f"{first[0].model.name} skipped for {route.alternative.name} ({slow})")
+                first = self._tier(route.alternative, stats) + first[1:]
+                decided_by += f" latency:{route.alternative.name}"
+        for i, member in enumerate(first):
+            self._add(
+                attempts,
+                considered,
+                seen,
+                member,
+                0,
+                f"{route.name}/{decided_by}" if i == 0 else f"{route.name}/{primary.name}:alternate",
+            )
+        for tier, target in enumerate(route.fallbacks[: route.config.max_fallbacks], start=1):
+            for member in self._tier(target, stats):
+                self._add(attempts, considered, seen, member, tier, f"{route.name}/fallback:{tier}")
+        decision = self._decision(route, decided_by, request, considered, tuple(notes))
+        return RoutePlan(tuple(attempts), route.policy, decision)
+
+    def _tier(self, target: Target, stats: Callable[[str], Stats]) -> list[Member]:
+        if not target.strategy:
+            return list(target.members)
+        return order(target.members, target.strategy, stats, self._rng)
+
+    @staticmethod
+    def _add(
+        attempts: list[Attempt],
+        considered: list[tuple[CatalogModel, int, str]],
+        seen: set[str],
+        member: Member,
+        tier: int,
+        reason: str,
+    ) -> None:
+        if member.model.name in seen:
+            return  # already in the plan at an earlier tier: trying it twice gains nothing
+        seen.add(member.model.name)
+        attempts.append(Attempt(member.model, reason, tier))
+        considered.append((member.model, tier, ""))
+
+    def _decision(
+        self,
+        route: CompiledRoute,
+        decided_by: str,
+        request: RouteRequest,
+        considered: list[tuple[CatalogModel, int, str]],
+        notes: tuple[str, ...],
+    ) -> Decision:
+        stats = self._health.stats
+        candidates = tuple(
+            Candidate(model, tier, stats(model.name).p50_ms, stats(model.name).ttft_p95_ms, skipped)
+            for model, tier, skipped in considered
+        )
+        return Decision(route.name, decided_by, features.estimated_prompt_tokens(request), candidates, notes)
+
+
+def _over(guard: LatencyGuard, stats: Stats) -> str:
+    """Why the model is too slow for the guard right now, or "" when it is not."""
+    if (
+        guard.p99_ms is not None
+        and stats.samples >= guard.min_samples
+        and stats.p99_ms is not None
+        and stats.p99_ms > guard.p99_ms
+    ):
+        return f"p99 {stats.p99_ms:.0f} ms > {guard.p99_ms:.0f} ms"
+    if (
+        guard.ttft_p95_ms is not None
+        and stats.ttft_samples >= guard.min_samples
+        and stats.ttft_p95_ms is not None
+        and stats.ttft_p95_ms > guard.ttft_p95_ms
+    ):
+        return f"ttft p95 {stats.ttft_p95_ms:.0f} ms > {guard.ttft_p95_ms:.0f} ms"
+    return ""
+
+
+def _raise(path: Path, message: str) -> ConfigError:
+    return ConfigError(f"{'.'.join(str(p) for p in path)}: {message}")
