@@ -78,7 +78,8 @@ def test_real_prompts(expected: str, text: str) -> None:
         ("en", "Translate 東京 into English and tell me how to pronounce it."),
         (
             "zh",
-            "请帮我看看这段代码为什么报错：for i in range(len(items)): print(items[i])，我想遍历列表并打印每个元素。",
+            "请帮我看看这段代码为什么报错：for i in range(len(items)): print(items[i])，"
+            "我想遍历列表并打印每个元素。",
         ),
         ("zh", "在 React 里 useEffect 和 useLayoutEffect 有什么区别？什么时候应该用哪一个？"),
         ("ja", "東京駅から新宿駅までの行き方を教えてください。"),  # kanji with a little kana is Japanese

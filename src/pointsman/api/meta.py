@@ -17,6 +17,7 @@ from pointsman.errors import InvalidRequest
 from pointsman.ledger.spend import GROUPINGS, summarize
 from pointsman.ledger.sqlite import read_rows
 from pointsman.providers.base import Json
+from pointsman.routing.router import CompiledRoute
 
 if TYPE_CHECKING:
     from pointsman.api.app import Gateway
@@ -39,15 +40,32 @@ async def list_models(gateway: Gateway, request: Request) -> None:
     catalog = gateway.catalog
     data = [_model_json(name, m) for name, m in catalog.models.items()]
     data += [_model_json(alias, catalog.models[target]) for alias, target in catalog.aliases.items()]
+    data += [_route_json(name, route) for name, route in gateway.router.routes.items()]
     body = orjson.dumps({"object": "list", "data": data})
     await send_json(request.send, 200, body, [request.id_header])
+
+
+def _route_json(name: str, route: CompiledRoute) -> Json:
+    """A route is a model to clients; `pointsman` says what it may send requests to."""
+    tiers = [route.default, *route.fallbacks[: route.config.max_fallbacks]]
+    targets = sorted({m.model.name for t in [*tiers, *route.targets.values()] for m in t.members})
+    return {
+        "id": name,
+        "object": "model",
+        "created": 0,
+        "owned_by": "pointsman",
+        "pointsman": {"route": True, "tiers": [t.name for t in tiers], "targets": targets},
+    }
 
 
 async def get_model(gateway: Gateway, request: Request) -> None:
     gateway.auth.key_id(request.scope)
     name = unquote(request.scope["path"][len("/v1/models/") :])
-    model = gateway.catalog.resolve(name)
-    await send_json(request.send, 200, orjson.dumps(_model_json(name, model)), [request.id_header])
+    route = gateway.router.routes.get(name)
+    entry = (
+        _route_json(name, route) if route is not None else _model_json(name, gateway.catalog.resolve(name))
+    )
+    await send_json(request.send, 200, orjson.dumps(entry), [request.id_header])
 
 
 async def healthz(gateway: Gateway, request: Request) -> None:

@@ -63,6 +63,7 @@ class Run:
         self.discarded = Decimal(0)
         self.losers: set[str] = set()
         self._starts: dict[str, float] = {}
+        self._last: Attempt | None = None
 
     # ---- time
 
@@ -319,6 +320,7 @@ class Run:
         began = self._starts[model.name] = parts.perf()
         budget, limit = self._budget(None)
         self.made += 1
+        self._last = attempt
         health.started(model.name)
         try:
             try:
@@ -391,6 +393,10 @@ class Run:
 
     def fail_row(self, error: PointsmanError) -> None:
         row = self.call.row
+        if self._last is not None:  # the model that failed last is the one the client hears about
+            model = self._last.model
+            row.model, row.provider, row.upstream_model = model.name, model.provider, model.upstream
+            row.route = self._last.reason
         row.status, row.error_type = error.status, error.type
         row.cost_usd = Decimal(0)  # a failed request is never billed as a completion
         row.latency_ms = self._since_start_ms()
@@ -522,6 +528,7 @@ class Run:
         self._starts[model.name] = current.started
         budget, limit = self._budget(self.policy.ttft_timeout)
         self.made += 1
+        self._last = attempt
         health.started(model.name)
         try:
             try:
@@ -607,10 +614,12 @@ class Run:
             index, attempt = found
             index += 1
             body = self.call.body
+            # a prefill may not end in whitespace (Anthropic refuses it): the model writes it again
+            prefill = shown.rstrip()
             if shown:
                 body = {
                     **body,
-                    "messages": [*body.get("messages", []), {"role": "assistant", "content": shown}],
+                    "messages": [*body.get("messages", []), {"role": "assistant", "content": prefill}],
                 }
             try:
                 current = await self._with_retries(
@@ -618,6 +627,7 @@ class Run:
                 )
             except _Failed:
                 continue
+            current.held = _without_leading(current.held, shown[len(prefill) :])
             return index, current
         return None
 
@@ -707,6 +717,23 @@ def _cut(error: UpstreamError, shown: str) -> UpstreamError:
     )
     cut.type = error.type
     return cut
+
+
+def _without_leading(batch: list[tuple[Json, bytes | None]], text: str) -> list[tuple[Json, bytes | None]]:
+    """Drop `text` (whitespace the client already has) from the start of a continuation."""
+    if not text:
+        return batch
+    out = []
+    for data, raw in batch:
+        for choice in data.get("choices") or ():
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            content = delta.get("content") if isinstance(delta, dict) else None
+            if text and isinstance(content, str) and content:
+                if content.startswith(text):
+                    delta["content"], raw = content[len(text) :], None
+                text = ""
+        out.append((data, raw))
+    return out
 
 
 def _add(a: Usage, b: Usage) -> Usage:

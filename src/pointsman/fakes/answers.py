@@ -102,20 +102,22 @@ class Ask:
     json_object: bool = False
     max_tokens: int | None = None
     stop: list[str] = field(default_factory=list)
+    prefill: str = ""
+    """A trailing assistant message: the answer continues it, as a real model does."""
 
 
 def answer(ask: Ask, reply: str | None = None) -> Answer:
     calls = _tool_calls(ask)
     if calls:
         return Answer("", calls, "tool_calls")
-    if ask.json_schema is not None:
+    if reply is not None:  # a fixed reply ignores the requested format, as a careless model does
+        text = reply
+    elif ask.json_schema is not None:
         import json
 
         text = json.dumps(example_of(ask.json_schema))
     elif ask.json_object:
         text = '{"answer": "ok"}'
-    elif reply is not None:
-        text = reply
     elif ask.last_tool_result is not None:
         text = f"The tool returned: {ask.last_tool_result}"
     elif ask.last_user.startswith("say:"):
@@ -123,6 +125,8 @@ def answer(ask: Ask, reply: str | None = None) -> Answer:
     else:
         seen = f" I see {ask.images} image{'s' if ask.images != 1 else ''}." if ask.images else ""
         text = f"Hello from {ask.model}.{seen} You said: {ask.last_user}"
+    if ask.prefill and text.startswith(ask.prefill):
+        text = text[len(ask.prefill) :]
     finish = "stop"
     for stop in ask.stop:
         if stop and stop in text:

@@ -48,7 +48,10 @@ def _text(content: Any) -> str:
 
 def ask_from_anthropic(body: dict[str, Any]) -> Ask:
     ask = Ask(model=str(body.get("model")))
-    for message in body.get("messages") or []:
+    messages = body.get("messages") or []
+    if messages and messages[-1].get("role") == "assistant":
+        ask.prefill = _text(messages[-1].get("content"))
+    for message in messages:
         if message.get("role") != "user":
             continue
         content = message.get("content")

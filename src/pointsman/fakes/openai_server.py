@@ -55,6 +55,8 @@ def ask_from_openai(body: dict[str, Any]) -> Ask:
             ask.last_tool_result = None
         elif message.get("role") == "tool":
             ask.last_tool_result = text_of(message.get("content"))
+    if messages and messages[-1].get("role") == "assistant":
+        ask.prefill = text_of(messages[-1].get("content"))
     for tool in body.get("tools") or []:
         fn = tool.get("function") or {}
         ask.tools.append((fn.get("name", "tool"), fn.get("parameters")))
