@@ -458,7 +458,7 @@ routes:
 """
     )
     rfake.inject(Fault("cut", after=3, model="cheap-1"))
-    text, headers = streamed(gw)
+    text, _ = streamed(gw)
     assert text == "one two three four five six"  # seamless: no repeat, no gap
     continued = [s for s in claude.seen if s.model == "claude-opus-9"]
     assert len(continued) == 1
@@ -498,7 +498,7 @@ def test_stream_without_done_is_finalised_at_once(
     gw = routed(CHAIN)
     rfake.inject(Fault("no_done", model="cheap-1"))
     started = time.monotonic()
-    text, headers = streamed(gw)
+    text, _ = streamed(gw)
     assert text == "one two three four five six" and time.monotonic() - started < 1
     assert len(rfake.seen) == 1 and gw.rows()[-1]["completion_tokens"] > 0
 
@@ -575,7 +575,7 @@ routes:
         raw = ask(gw, "say: one two three four five six")
         text, headers = raw.parse().choices[0].message.content, raw.headers
     assert text == "one two three four five six" and headers["x-pointsman-model"] == "cheap"
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 1.0  # sooner than the slow primary alone could answer
     row = gw.rows()[-1]
     assert row["model"] == "cheap" and row["attempts"] == 2
     outcomes = {a["model"]: a["outcome"] for a in row["trace"]["attempts"]}

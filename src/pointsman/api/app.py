@@ -84,7 +84,7 @@ class Gateway:
         self._upstream = http_client
         self.tokens = TokenCounter()
         self.health = LocalHealth(config.health)
-        self.router = RouteRouter(config, self.catalog, self.health, self.tokens)
+        self.router = RouteRouter(config, self.catalog, self.health)
         self.engine = Engine(self.router, Parts(self.providers, self.upstream, self.tokens, self.health))
         self.ready = False
 

@@ -13,7 +13,7 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from pointsman.cli import commands
+    from pointsman.cli import commands, route
 
     parser = argparse.ArgumentParser(
         prog="pointsman", description="An OpenAI-compatible model-routing gateway."
@@ -64,6 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=commands.local_model)
+
+    p = sub.add_parser("route", help="show what routing decides for a prompt, calling no provider")
+    p.add_argument("prompt", help="the user message")
+    p.add_argument("--config", "-c", required=True, help="config file (YAML)")
+    p.add_argument("--model", "-m", help="route (or model) to ask for; default: the config's first route")
+    p.add_argument("--explain", action="store_true", help="print the whole decision: candidates, costs, why")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--system", help="a system message")
+    p.add_argument("--tools", help="comma-separated tool names the request offers")
+    p.add_argument("--image", help="an image URL the request carries")
+    p.add_argument("--json", action="store_true", help="the request asks for JSON")
+    p.add_argument("--metadata", nargs="*", help="request metadata as key=value")
+    p.add_argument("--task", help="the x-pointsman-task header")
+    p.add_argument("--key", default="", help="gateway key id the request comes with")
+    p.set_defaults(run=route.route)
 
     p = sub.add_parser("fake", help="run a fake provider (for benchmarks and manual tests)")
     p.add_argument("wire", choices=["openai", "anthropic", "gemini"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pointsman.engine.call import Answer, Call, ChunkSink, Parts
 from pointsman.engine.run import Run
-from pointsman.routing.features import TOKEN_MODEL
 from pointsman.routing.plan import Router, RouteRequest
 
 
@@ -18,8 +17,6 @@ class Engine:
         self.parts = parts
 
     async def _run(self, call: Call, endpoint: str) -> Run:
-        if self._router.needs_tokens(call.requested_model):
-            await self.parts.tokens.ready(TOKEN_MODEL)
         request = RouteRequest(
             call.requested_model, call.body, call.row.key_id, call.team, call.task, endpoint
         )

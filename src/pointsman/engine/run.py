@@ -727,7 +727,9 @@ def _without_leading(batch: list[tuple[Json, bytes | None]], text: str) -> list[
     for data, raw in batch:
         for choice in data.get("choices") or ():
             delta = choice.get("delta") if isinstance(choice, dict) else None
-            content = delta.get("content") if isinstance(delta, dict) else None
+            if not isinstance(delta, dict):
+                continue
+            content = delta.get("content")
             if text and isinstance(content, str) and content:
                 if content.startswith(text):
                     delta["content"], raw = content[len(text) :], None

@@ -56,16 +56,20 @@ def check(body: dict[str, Any], endpoint: str, model: CatalogModel) -> None:
         )
 
 
-def prompt_bytes(body: dict[str, Any]) -> int:
-    """An upper bound on prompt tokens that costs no tokenizer: no token is shorter than a byte."""
-    total = 0
+def prompt_texts(body: dict[str, Any]) -> list[str]:
+    texts: list[str] = []
     for message in body.get("messages") or ():
         content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, str):
-            total += len(content.encode())
+            texts.append(content)
         elif isinstance(content, list):
-            total += sum(len(str(p.get("text", "")).encode()) for p in content if isinstance(p, dict))
-    return total
+            texts.extend(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return texts
+
+
+def prompt_bytes(body: dict[str, Any]) -> int:
+    """An upper bound on prompt tokens that costs no tokenizer: no token is shorter than a byte."""
+    return sum(len(text.encode()) for text in prompt_texts(body))
 
 
 def check_context(prompt_tokens: int, model: CatalogModel) -> None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Hedge
-from pointsman.engine.checks import CheckPolicy
+
+if TYPE_CHECKING:
+    from pointsman.engine.checks import CheckPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ class Decision:
     decided_by: str
     """rule:<name>, default, pin:<rule>, manual, alias:<name>."""
     prompt_tokens: int
-    """Estimated prompt tokens (exact when a rule needed them)."""
+    """Estimated prompt tokens (see features.prompt_tokens)."""
     candidates: tuple[Candidate, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -95,9 +97,6 @@ class RouteRequest:
 
 class Router(Protocol):
     def decide(self, request: RouteRequest) -> RoutePlan: ...
-
-    def needs_tokens(self, model: str) -> bool:
-        """Whether deciding for `model` counts prompt tokens (the engine loads the table first)."""
 
 
 def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:

@@ -31,7 +31,6 @@ from pointsman.routing.plan import (
 from pointsman.routing.pool import STRATEGIES, Member, order
 from pointsman.routing.rules import CompiledRule, compile_rule, first_match
 from pointsman.state.health import Health, Stats
-from pointsman.tokens import TokenCounter
 
 Fail = Callable[[Path, str], ConfigError]
 
@@ -54,7 +53,6 @@ class CompiledRoute:
     fallbacks: tuple[Target, ...]
     alternative: Target | None
     policy: Policy
-    counts_tokens: bool
 
 
 def _policy(route: RouteConfig) -> Policy:
@@ -125,7 +123,6 @@ class _Builder:
             fallbacks=fallbacks,
             alternative=alternative,
             policy=_policy(route),
-            counts_tokens=any(r.counts_tokens for r in rules),
         )
 
     def _rules(self, route: RouteConfig, path: Path) -> tuple[Rule, ...]:
@@ -170,7 +167,6 @@ class RouteRouter:
         config: Config,
         catalog: Catalog,
         health: Health,
-        tokens: TokenCounter | None = None,
         *,
         fail: Fail | None = None,
         rng: Callable[[], float] = random.random,
@@ -187,22 +183,17 @@ class RouteRouter:
         self._routes = {name: builder.route(name, route) for name, route in config.routes.items()}
         self._manual = ManualRouter(catalog)
         self._health = health
-        self._tokens = tokens
         self._rng = rng
 
     @property
     def routes(self) -> dict[str, CompiledRoute]:
         return self._routes
 
-    def needs_tokens(self, model: str) -> bool:
-        route = self._routes.get(model)
-        return route is not None and route.counts_tokens
-
     def decide(self, request: RouteRequest) -> RoutePlan:
         route = self._routes.get(request.model)
         if route is None:
             return self._manual.decide(request)
-        rule = first_match(route.rules, request, route.config.task, self._tokens)
+        rule = first_match(route.rules, request, route.config.task)
         stats = self._health.stats
         if rule is not None and rule.pin:
             member = route.targets[rule.to].members[0]
@@ -269,11 +260,11 @@ class RouteRouter:
         notes: tuple[str, ...],
     ) -> Decision:
         stats = self._health.stats
-        candidates = tuple(
-            Candidate(model, tier, stats(model.name).p50_ms, stats(model.name).ttft_p95_ms, skipped)
-            for model, tier, skipped in considered
-        )
-        return Decision(route.name, decided_by, features.estimated_prompt_tokens(request), candidates, notes)
+        candidates = []
+        for model, tier, skipped in considered:
+            seen = stats(model.name)
+            candidates.append(Candidate(model, tier, seen.p50_ms, seen.ttft_p95_ms, skipped))
+        return Decision(route.name, decided_by, features.prompt_tokens(request), tuple(candidates), notes)
 
 
 def _over(guard: LatencyGuard, stats: Stats) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pointsman.config.schema import Match, Rule
 from pointsman.routing import capabilities, features
 from pointsman.routing.plan import RouteRequest
-from pointsman.tokens import TokenCounter
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,35 +21,25 @@ class CompiledRule:
     pin: bool
     match: Match
     regex: re.Pattern[str] | None
-    keywords: re.Pattern[str] | None
+    keywords: tuple[str, ...]
+    """Lower-cased; matched as whole words."""
     metadata: tuple[tuple[str, str], ...]
-
-    @property
-    def counts_tokens(self) -> bool:
-        return self.match.prompt_tokens is not None
 
 
 def compile_rule(rule: Rule, index: int) -> CompiledRule:
     match = rule.when
-    keywords = None
-    if match.keywords:
-        # whole words or phrases, case-insensitive; one alternation scans the text once
-        words = "|".join(re.escape(k) for k in sorted(match.keywords, key=len, reverse=True))
-        keywords = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
     return CompiledRule(
         name=rule.name or f"#{index + 1}",
         to=rule.to,
         pin=rule.pin,
         match=match,
         regex=re.compile(match.regex) if match.regex else None,
-        keywords=keywords,
+        keywords=tuple(k.lower() for k in match.keywords if k),
         metadata=tuple(match.metadata.items()),
     )
 
 
-def matches(
-    rule: CompiledRule, request: RouteRequest, route_task: str = "", tokens: TokenCounter | None = None
-) -> bool:
+def matches(rule: CompiledRule, request: RouteRequest, route_task: str = "") -> bool:
     m = rule.match
     body = request.body
     if m.key and request.key_id not in m.key:
@@ -69,30 +58,43 @@ def matches(
         return False
     if m.images is not None and ("vision" in capabilities.needs(body, "chat")) != m.images:
         return False
-    if m.prompt_tokens is not None and not _tokens_within(m, request, tokens):
+    if m.prompt_tokens is not None and not _tokens_within(m, request):
         return False
-    if rule.keywords is not None and not rule.keywords.search(features.last_user_text(request)):
+    if rule.keywords and not _any_word(rule.keywords, features.lower_user_text(request)):
         return False
     if rule.regex is not None and not rule.regex.search(features.last_user_text(request)):
         return False
     return not (m.language and features.detected_language(request) not in m.language)
 
 
-def _tokens_within(m: Match, request: RouteRequest, tokens: TokenCounter | None) -> bool:
+def _any_word(words: tuple[str, ...], text: str) -> bool:
+    """Whole-word search by str.find: a case-insensitive regex alternation costs 20-30 times more
+    on a long message (measured: 350 µs against 15 µs on 11 kB)."""
+    for word in words:
+        at = text.find(word)
+        while at != -1:
+            end = at + len(word)
+            if (at == 0 or not _wordy(text[at - 1])) and (end == len(text) or not _wordy(text[end])):
+                return True
+            at = text.find(word, at + 1)
+    return False
+
+
+def _wordy(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _tokens_within(m: Match, request: RouteRequest) -> bool:
     bounds = m.prompt_tokens
     assert bounds is not None
-    if bounds.gt is not None and features.prompt_tokens(request, tokens, at_least=bounds.gt) <= bounds.gt:
-        return False
-    return bounds.lt is None or features.prompt_tokens(request, tokens) < bounds.lt
+    tokens = features.prompt_tokens(request)
+    return (bounds.gt is None or tokens > bounds.gt) and (bounds.lt is None or tokens < bounds.lt)
 
 
 def first_match(
-    rules: tuple[CompiledRule, ...],
-    request: RouteRequest,
-    route_task: str = "",
-    tokens: TokenCounter | None = None,
+    rules: tuple[CompiledRule, ...], request: RouteRequest, route_task: str = ""
 ) -> CompiledRule | None:
     for rule in rules:
-        if matches(rule, request, route_task, tokens):
+        if matches(rule, request, route_task):
             return rule
     return None

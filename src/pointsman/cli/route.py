@@ -1,0 +1,120 @@
+"""`pointsman route`: what routing would decide for a prompt, without calling any provider."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import orjson
+
+from pointsman.catalog.catalog import build_catalog, price_lists
+from pointsman.cli.table import render
+from pointsman.config.loader import load_config, vendors
+from pointsman.engine.trace import ASSUMED_OUTPUT_TOKENS, Trace
+from pointsman.errors import PointsmanError
+from pointsman.routing import capabilities
+from pointsman.routing.plan import RouteRequest
+from pointsman.routing.router import RouteRouter
+from pointsman.state.health import LocalHealth
+from pointsman.tokens import TokenCounter
+
+
+def _body(args: argparse.Namespace, model: str) -> dict[str, Any]:
+    content: Any = args.prompt
+    if args.image:
+        content = [
+            {"type": "text", "text": args.prompt},
+            {"type": "image_url", "image_url": {"url": args.image}},
+        ]
+    body: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": content}]}
+    if args.system:
+        body["messages"].insert(0, {"role": "system", "content": args.system})
+    if args.tools:
+        body["tools"] = [
+            {"type": "function", "function": {"name": name, "parameters": {"type": "object"}}}
+            for name in args.tools.split(",")
+        ]
+    if args.json:
+        body["response_format"] = {"type": "json_object"}
+    if args.metadata:
+        body["metadata"] = dict(part.split("=", 1) for part in args.metadata if "=" in part)
+    return body
+
+
+def _preflight(body: dict[str, Any], model: Any, tokens: TokenCounter) -> str:
+    """Why the engine would skip this candidate before calling it, or ""."""
+    try:
+        capabilities.check(body, "chat", model)
+        if model.context_window is not None:
+            tokens.warm(tokens.encoding_name(model.upstream, model.tokenizer))
+            prompt = tokens.count_messages(body["messages"], model.upstream, model.tokenizer)
+            capabilities.check_context(prompt, model)
+    except PointsmanError as error:
+        return error.message
+    return ""
+
+
+def route(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    catalog = build_catalog(config, vendors(config), price_lists(config))
+    tokens = TokenCounter()
+    router = RouteRouter(config, catalog, LocalHealth(config.health))
+    name = args.model or next(iter(config.routes), "")
+    if not name:
+        print("pointsman: the config defines no routes; name a model with --model")
+        return 2
+    body = _body(args, name)
+    plan = router.decide(RouteRequest(name, body, args.key, team="", task=args.task or ""))
+    trace = Trace(decision=plan.decision)
+    first = plan.primary
+    if not args.explain:
+        print(f"{name} → {first.model.name} ({first.reason})")
+        return 0
+    skips = [_preflight(body, a.model, tokens) for a in plan.attempts]
+    if args.format == "json":
+        out = {
+            **trace.json(),
+            "plan": [
+                {"model": a.model.name, "tier": a.tier, "reason": a.reason, **({"preflight": s} if s else {})}
+                for a, s in zip(plan.attempts, skips, strict=True)
+            ],
+        }
+        del out["attempts"]  # nothing was attempted
+        print(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    decision = plan.decision
+    print(f"route       {decision.route if decision else '(manual)'}")
+    print(f"decided by  {decision.decided_by if decision else first.reason}")
+    if decision is not None:
+        print(f"prompt      ~{decision.prompt_tokens} tokens")
+        for note in decision.notes:
+            print(f"note        {note}")
+    candidates = trace.json().get("candidates", [])
+    costs = {c["model"]: c.get("expected_cost_usd", "?") for c in candidates}
+    rows = [
+        [
+            str(i + 1),
+            str(a.tier),
+            a.model.name,
+            a.model.provider,
+            costs.get(a.model.name, "?"),
+            a.reason,
+            skip or "-",
+        ]
+        for i, (a, skip) in enumerate(zip(plan.attempts, skips, strict=True))
+    ]
+    rows += [
+        ["-", str(c["tier"]), c["model"], "", c.get("expected_cost_usd", "?"), "", c["skipped"]]
+        for c in candidates
+        if c.get("skipped")
+    ]
+    print()
+    print(render(["#", "tier", "model", "provider", "expected $", "reason", "skipped / preflight"], rows))
+    if decision is not None:
+        policy = plan.policy
+        print(
+            f"\ndeadline {policy.deadline} s, retries {policy.retries}, "
+            f"escalations ≤ {policy.max_escalations}, hedge {'on' if policy.hedge else 'off'}; "
+            f"expected cost: the prompt above and {ASSUMED_OUTPUT_TOKENS} output tokens"
+        )
+    return 0
