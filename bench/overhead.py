@@ -3,6 +3,7 @@ through LiteLLM's proxy, in one run.
 
     python bench/overhead.py                    # everything (LiteLLM if its bench venv exists)
     python bench/overhead.py --quick            # shorter runs
+    (`pointsman-auto` is the same gateway asked for a route: rules, a fallback tier, answer checks)
     bash bench/setup_litellm.sh                 # once: LiteLLM's proxy in its own venv
 
 Reports added latency p50/p99 at concurrency 1, requests/s of one worker at 32 and 256 connections
@@ -155,7 +156,14 @@ def main() -> None:
             f"server: {{port: {gw_port}, keys: [{{id: bench, key: {KEY}}}]}}\n"
             f"providers:\n  fake: {{type: openai, base_url: '{upstream}', api_key: sk-bench}}\n"
             "models:\n  small: {provider: fake, upstream: small-1, input: 0.15, output: 0.6}\n"
+            "  big: {provider: fake, upstream: big-1, input: 2.5, output: 10}\n"
             f"ledger: {{path: '{work / 'ledger.db'}'}}\n"
+            # a route whose rules all miss (each is evaluated), with a fallback tier and checks on
+            "routes:\n  auto:\n    default: small\n    fallbacks: [big]\n    rules:\n"
+            "      - {when: {keywords: [refund, chargeback]}, to: big, pin: true}\n"
+            "      - {when: {regex: '```|def |class '}, to: big}\n"
+            "      - {when: {language: [ja, zh]}, to: big}\n"
+            "      - {when: {prompt_tokens: {gt: 4000}}, to: big}\n"
         )
         gateway = start(
             [
@@ -174,6 +182,7 @@ def main() -> None:
         targets = [
             Target("direct", f"{upstream}/chat/completions", "small-1", None),
             Target("pointsman", f"http://127.0.0.1:{gw_port}/v1/chat/completions", "small", gateway),
+            Target("pointsman-auto", f"http://127.0.0.1:{gw_port}/v1/chat/completions", "auto", gateway),
         ]
         if LITELLM.exists() and not args.skip_litellm:
             (work / "litellm.yaml").write_text(

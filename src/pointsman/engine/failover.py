@@ -12,6 +12,7 @@ other 4xx          → stop: the request itself is at fault
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -28,6 +29,9 @@ from pointsman.errors import (
 
 RETRY, NEXT, LARGER, STOP = "retry", "next", "larger", "stop"
 
+MAX_WAIT = 3600.0
+"""The longest Retry-After believed: a model is never taken out of routing for longer."""
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
@@ -43,14 +47,16 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "inf" and "nan" parse as floats; neither is a wait anyone should honour
+        return min(max(0.0, seconds), MAX_WAIT) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(max(0.0, when.timestamp() - (time.time() if now is None else now)), MAX_WAIT)
 
 
 def decide(

@@ -208,14 +208,17 @@ class RouteRouter:
         seen: set[str] = set()
         first = self._tier(primary, stats)
         guard = route.config.latency
-        if guard is not None and route.alternative is not None and first:
+        alternative = route.alternative
+        if guard is not None and alternative is not None and first:
             slow = _over(guard, stats(first[0].model.name))
+            if slow and all(m.model.name == first[0].model.name for m in alternative.members):
+                slow = ""  # the alternative is this very model: nothing better to go to
             if slow:
                 considered.append((first[0].model, 0, f"latency: {slow}"))
                 seen.add(first[0].model.name)
-                notes.append(f"{first[0].model.name} skipped for {route.alternative.name} ({slow})")
-                first = self._tier(route.alternative, stats) + first[1:]
-                decided_by += f" latency:{route.alternative.name}"
+                notes.append(f"{first[0].model.name} skipped for {alternative.name} ({slow})")
+                first = self._tier(alternative, stats) + first[1:]
+                decided_by += f" latency:{alternative.name}"
         for i, member in enumerate(first):
             self._add(
                 attempts,
