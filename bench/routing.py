@@ -3,8 +3,8 @@
     python bench/routing.py            # prints µs per decision (median of 7 runs of N calls)
 
 The issue's budget is ≤ 50 µs for a static or rules decision. Content conditions scan the last user
-message, so they grow with it: a user's regex costs what Python's `re` costs on that text. End to end (the HTTP path through a
-route versus naming the model) is measured by bench/overhead.py's `pointsman-auto` column.
+message, so they grow with it: a user's regex costs what Python's `re` costs on that text. End to
+end (the HTTP path through a route versus naming the model): bench/overhead.py's `pointsman-auto`.
 """
 
 from __future__ import annotations

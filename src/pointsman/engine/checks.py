@@ -18,6 +18,8 @@ import orjson
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
+from pointsman.providers.base import content_text
+
 Json = dict[str, Any]
 
 _REFUSAL_WINDOW = 300
@@ -318,13 +320,7 @@ def _declared_tools(request: Json) -> dict[str, Any]:
 
 def _text(content: Any) -> str:
     """Message content as text; content-part lists are joined (some providers answer with parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)
-        )
-    return ""
+    return content_text(content)
 
 
 def _as_dict(value: Any) -> Json:

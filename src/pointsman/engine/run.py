@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from decimal import Decimal
 from typing import TypeVar
 
@@ -135,6 +135,13 @@ class Run:
             index += 1
         return None
 
+    async def _walk(self, index: int = 0, *, prefill: bool = False) -> AsyncIterator[tuple[int, Attempt]]:
+        """Each triable candidate in turn, with the index to resume from after it."""
+        while (found := await self._next(index, prefill=prefill)) is not None:
+            index, attempt = found
+            index += 1
+            yield index, attempt
+
     async def _peek(self, index: int) -> Attempt | None:
         """A hedge partner: the next candidate that passes preflight (its circuit is asked later)."""
         for attempt in self.plan.attempts[index:]:
@@ -238,10 +245,7 @@ class Run:
 
     async def _whole(self) -> Answer:
         kept: Answer | None = None
-        index = 0
-        while (found := await self._next(index)) is not None:
-            index, attempt = found
-            index += 1
+        async for index, attempt in self._walk():
             try:
                 answer, attempt = await self._whole_or_hedged(attempt, index)
             except _Failed:
@@ -476,10 +480,7 @@ class Run:
         whole = checks is not None and needs_whole_answer(self.call.body, checks)
         min_chars = _REFUSAL_WINDOW if checks is not None and checks.refusal_patterns else 1
         kept: StreamedAttempt | None = None
-        index = 0
-        while (found := await self._next(index)) is not None:
-            index, attempt = found
-            index += 1
+        async for index, attempt in self._walk():
             try:
                 current = await self._primed_or_hedged(attempt, index, whole, min_chars)
             except _Failed:
@@ -607,12 +608,10 @@ class Run:
         finally:
             await current.close(abort=not current.complete)
 
-    async def _continuation(self, index: int, shown: str) -> tuple[int, StreamedAttempt] | None:
+    async def _continuation(self, start: int, shown: str) -> tuple[int, StreamedAttempt] | None:
         """After a mid-stream failure: nothing visible yet → restart cleanly on the next candidate;
         some text shown → continue on one that accepts an assistant prefill; otherwise none."""
-        while (found := await self._next(index, prefill=bool(shown))) is not None:
-            index, attempt = found
-            index += 1
+        async for index, attempt in self._walk(start, prefill=bool(shown)):
             body = self.call.body
             # a prefill may not end in whitespace (Anthropic refuses it): the model writes it again
             prefill = shown.rstrip()

@@ -18,6 +18,15 @@ from pointsman.usage import Usage
 Json = dict[str, Any]
 
 
+def content_text(content: Any, sep: str = "") -> str:
+    """A canonical message's content as text: a string, or its text parts joined by `sep`."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return sep.join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """Where and how to reach one configured provider (secrets included: never log this)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pointsman.providers.base import content_text
 from pointsman.routing import capabilities, language
 from pointsman.routing.plan import RouteRequest
 
@@ -28,14 +29,7 @@ def _last_user_text(body: dict[str, Any]) -> str:
         return str(body.get("input", "")) if isinstance(body.get("input"), str) else ""
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(
-                    p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
-                )
-            return ""
+            return content_text(message.get("content"), " ")
     return ""
 
 
