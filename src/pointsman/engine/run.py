@@ -321,11 +321,8 @@ class Run:
         model = attempt.model
         provider = parts.providers[model.provider]
         health = parts.health
-        began = self._starts[model.name] = parts.perf()
-        budget, limit = self._budget(None)
-        self.made += 1
-        self._last = attempt
-        health.started(model.name)
+        began = parts.perf()
+        budget, limit = self._begin(attempt, began, None)
         try:
             try:
                 async with asyncio.timeout(budget):
@@ -346,10 +343,7 @@ class Run:
                     provider=model.provider,
                 ) from None
         except asyncio.CancelledError:
-            health.released(model.name)
-            self._record(attempt, "hedge_lost" if model.name in self.losers else "abandoned", began)
-            if model.name not in self.losers:
-                self._abandoned(attempt, began, [], None)
+            self._cancelled(attempt, began, [], None)
             raise
         if completion.usage is None:
             await parts.tokens.ready(model.upstream, model.tokenizer)
@@ -523,14 +517,9 @@ class Run:
     ) -> StreamedAttempt:
         parts = self.parts
         model = attempt.model
-        health = parts.health
         current = StreamedAttempt(attempt, parts.providers[model.provider], parts.perf)
         current.keep_all = self.policy.checks is not None
-        self._starts[model.name] = current.started
-        budget, limit = self._budget(self.policy.ttft_timeout)
-        self.made += 1
-        self._last = attempt
-        health.started(model.name)
+        budget, limit = self._begin(attempt, current.started, self.policy.ttft_timeout)
         try:
             try:
                 async with asyncio.timeout(budget):
@@ -548,13 +537,7 @@ class Run:
         except BaseException as exc:
             await current.close(abort=True)
             if isinstance(exc, asyncio.CancelledError):
-                health.released(model.name)
-                lost = model.name in self.losers
-                self._record(attempt, "hedge_lost" if lost else "abandoned", current.started)
-                if not lost:
-                    self._abandoned(
-                        attempt, current.started, current.translator.text, current.translator.usage
-                    )
+                self._cancelled(attempt, current.started, current.translator.text, current.translator.usage)
             raise
         return current
 
@@ -599,11 +582,8 @@ class Run:
         except UpstreamError as error:
             return error
         except asyncio.CancelledError:
-            self.parts.health.released(current.attempt.model.name)
-            self._record(current.attempt, "abandoned", current.started)
-            self._abandoned(
-                current.attempt, current.started, current.translator.text, current.translator.usage
-            )
+            translator = current.translator
+            self._cancelled(current.attempt, current.started, translator.text, translator.usage)
             raise
         finally:
             await current.close(abort=not current.complete)
@@ -664,6 +644,22 @@ class Run:
         model = current.attempt.model
         usage = current.translator.usage or self._estimate(current.attempt, current.translator.text)
         return model.price.cost(usage) if model.price is not None else None
+
+    def _begin(self, attempt: Attempt, began: float, first: float | None) -> tuple[float | None, str]:
+        """An attempt starts: count it, mark the model busy, and say how long it may take."""
+        self._starts[attempt.model.name] = began
+        self.made += 1
+        self._last = attempt
+        self.parts.health.started(attempt.model.name)
+        return self._budget(first)
+
+    def _cancelled(self, attempt: Attempt, began: float, texts: list[str], usage: Usage | None) -> None:
+        """Cancelled mid-attempt: a hedge that lost (never billed) or the client leaving."""
+        self.parts.health.released(attempt.model.name)
+        lost = attempt.model.name in self.losers
+        self._record(attempt, "hedge_lost" if lost else "abandoned", began)
+        if not lost:
+            self._abandoned(attempt, began, texts, usage)
 
     # ---- estimates and the client leaving
 
