@@ -623,3 +623,77 @@ def test_flapping_primary_is_served_from_the_fallback_and_recovered(
     assert back - recovered < 30
     # the breaker kept the dead primary out: a handful of probes, not one per request
     assert seen(rfake, "cheap-1") < len(down) / 4
+
+
+# ---- the same triggers on streams, and what is left
+
+
+@pytest.mark.parametrize(
+    ("fault", "tries", "answered_by"),
+    [
+        (Fault("status", status=500, model="cheap-1", times=2), 2, "mid"),
+        (Fault("status", status=429, retry_after="0.2", model="cheap-1"), 2, "cheap"),
+        (Fault("status", status=429, retry_after="60", model="cheap-1"), 1, "mid"),
+        (Fault("reset", model="cheap-1"), 1, "mid"),
+    ],
+)
+def test_stream_failures_before_the_answer_fail_over_like_whole_answers(
+    routed: Callable[[str], Gateway], rfake: FakeOpenAI, fault: Fault, tries: int, answered_by: str
+) -> None:
+    gw = routed(CHAIN)
+    rfake.inject(fault)
+    text, headers = streamed(gw)
+    assert text == "one two three four five six" and headers["x-pointsman-model"] == answered_by
+    assert seen(rfake, "cheap-1") == tries
+    row = gw.rows()[-1]
+    assert (
+        row["status"] == 200
+        and row["model"] == answered_by
+        and row["attempts"] == tries + (answered_by != "cheap")
+    )
+
+
+def test_a_refused_connection_fails_over(
+    make_gateway: Callable[..., Gateway], rfake: FakeOpenAI, claude: FakeAnthropic
+) -> None:
+    text = CONFIG.format(openai=rfake.url, anthropic=claude.url, key=KEY).replace(
+        "providers:\n", 'providers:\n  dead: {type: openai, base_url: "http://127.0.0.1:9/v1"}\n'
+    )
+    gone = "models:\n  gone: {provider: dead, upstream: x, input: 1, output: 1}\n"
+    gw = make_gateway(text=text.replace("models:\n", gone) + CHAIN.replace("default: cheap", "default: gone"))
+    raw = ask(gw)
+    assert raw.headers["x-pointsman-model"] == "mid"
+    first = trace_of(raw.headers)["attempts"][0]
+    assert first["model"] == "gone" and first["outcome"] == "failed" and "connect" in first["detail"]
+    assert seen(rfake, "cheap-1") == 0
+
+
+def test_route_command_explains_without_calling_anyone(
+    tmp_path: Any, rfake: FakeOpenAI, claude: FakeAnthropic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pointsman.cli.main import main
+
+    config = tmp_path / "gw.yaml"
+    text = CONFIG.format(openai=rfake.url, anthropic=claude.url, key=KEY).replace(
+        "{ledger}", str(tmp_path / "l.db")
+    )
+    config.write_text(
+        text
+        + """
+routes:
+  auto:
+    default: cheap
+    fallbacks: [strong]
+    rules:
+      - {name: refunds, when: {keywords: [refund]}, to: opus, pin: true}
+"""
+    )
+    assert main(["route", "--config", str(config), "--explain", "Can I get a refund?"]) == 0
+    out = capsys.readouterr().out
+    assert "pin:refunds" in out and "opus" in out and "cheap" not in out.split("decided by")[1]
+    assert main(["route", "--config", str(config), "--explain", "--format", "json", "hello"]) == 0
+    decision = orjson.loads(capsys.readouterr().out)
+    assert decision["decided_by"] == "default"
+    assert [p["model"] for p in decision["plan"]] == ["cheap", "strong"]
+    assert all("expected_cost_usd" in c for c in decision["candidates"])
+    assert len(rfake.seen) == 0 and len(claude.seen) == 0  # nobody was called
