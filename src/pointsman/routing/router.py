@@ -180,6 +180,12 @@ class RouteRouter:
                 )
             if not pool.members:
                 raise (fail or _raise)(("pools", name, "members"), "a pool needs at least one member")
+            for i, member in enumerate(pool.members):
+                if not member.weight > 0:
+                    raise (fail or _raise)(
+                        ("pools", name, "members", i, "weight"),
+                        f"must be a positive number, got {member.weight}",
+                    )
         self._routes = {name: builder.route(name, route) for name, route in config.routes.items()}
         self._manual = ManualRouter(catalog)
         self._health = health
