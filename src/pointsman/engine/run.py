@@ -153,13 +153,12 @@ class Run:
         if self.last_error is not None:
             return self.last_error
         if self.circuit_skips and self.made == 0:
-            error = UpstreamUnavailable(
+            return UpstreamUnavailable(
                 f"Every model for '{self.call.requested_model}' is unavailable right now (circuit open "
                 "after repeated failures). Retry shortly.",
                 retry_after="5",
+                status=503,
             )
-            error.status = 503
-            return error
         if self.skip_error is not None:
             return self.skip_error
         return UpstreamUnavailable(f"No model could take this request for '{self.call.requested_model}'.")
@@ -244,10 +243,10 @@ class Run:
             raise
 
     async def _whole(self) -> Answer:
-        kept: Answer | None = None
+        kept: tuple[Answer, Attempt] | None = None
         async for index, attempt in self._walk():
             try:
-                answer, attempt = await self._whole_or_hedged(attempt, index)
+                answer, attempt = await self._maybe_hedged(attempt, index, self._whole_once, stream=False)
             except _Failed:
                 continue
             checks = self.policy.checks
@@ -257,29 +256,33 @@ class Run:
             if failure is None:
                 self._strip_logprobs(answer)
                 return self._settle(answer, attempt)
-            if kept is not None and kept.cost is not None:
-                self.discarded += kept.cost
-            kept = answer
+            if kept is not None and kept[0].cost is not None:
+                self.discarded += kept[0].cost
+            kept = answer, attempt
             if not self._escalate(attempt, failure, self._start(attempt), answer.cost):
                 break
         if kept is not None:
             # every tier failed the checks: the last answer is still the best one there is
-            self._strip_logprobs(kept)
-            return self._settle(kept, self._kept_attempt)
+            self._strip_logprobs(kept[0])
+            return self._settle(*kept)
         raise self._exhausted()
 
-    async def _whole_or_hedged(self, attempt: Attempt, index: int) -> tuple[Answer, Attempt]:
-        hedge = self.policy.hedge
-        if hedge is not None and self.made == 0:
-            delay = self._hedge_delay(attempt, stream=False)
+    async def _maybe_hedged(
+        self,
+        attempt: Attempt,
+        index: int,
+        once: Callable[[Attempt], Coroutine[object, object, T]],
+        *,
+        stream: bool,
+    ) -> tuple[T, Attempt]:
+        """The first attempt is hedged when the route says so and a partner can take the request;
+        any other runs alone, with its retries."""
+        if self.policy.hedge is not None and self.made == 0:
+            delay = self._hedge_delay(attempt, stream=stream)
             partner = await self._peek(index) if delay is not None else None
             if delay is not None and partner is not None:
-                answer, winner = await self._hedged(attempt, partner, delay, self._whole_once)
-                self._kept_attempt = winner
-                return answer, winner
-        answer = await self._with_retries(attempt, self._whole_once)
-        self._kept_attempt = attempt
-        return answer, attempt
+                return await self._hedged(attempt, partner, delay, once)
+        return await self._with_retries(attempt, once), attempt
 
     async def _with_retries(
         self, attempt: Attempt, once: Callable[[Attempt], Coroutine[object, object, T]]
@@ -365,8 +368,7 @@ class Run:
         row = self.call.row
         model = attempt.model
         usage = answer.usage
-        row.model, row.provider, row.upstream_model = model.name, model.provider, model.upstream
-        row.route = attempt.reason
+        self._row_model(attempt)
         row.status = 200
         row.error_type = ""
         row.prompt_tokens, row.completion_tokens = usage.input_tokens, usage.output_tokens
@@ -383,6 +385,11 @@ class Run:
         )
         return answer
 
+    def _row_model(self, attempt: Attempt) -> None:
+        row, model = self.call.row, attempt.model
+        row.model, row.provider, row.upstream_model = model.name, model.provider, model.upstream
+        row.route = attempt.reason
+
     def _close_row(self) -> None:
         row = self.call.row
         row.attempts = self.made
@@ -392,9 +399,7 @@ class Run:
     def fail_row(self, error: PointsmanError) -> None:
         row = self.call.row
         if self._last is not None:  # the model that failed last is the one the client hears about
-            model = self._last.model
-            row.model, row.provider, row.upstream_model = model.name, model.provider, model.upstream
-            row.route = self._last.reason
+            self._row_model(self._last)
         row.status, row.error_type = error.status, error.type
         row.cost_usd = Decimal(0)  # a failed request is never billed as a completion
         row.latency_ms = self._since_start_ms()
@@ -476,7 +481,8 @@ class Run:
         kept: StreamedAttempt | None = None
         async for index, attempt in self._walk():
             try:
-                current = await self._primed_or_hedged(attempt, index, whole, min_chars)
+                prime = functools.partial(self._prime_once, whole=whole, min_chars=min_chars)
+                current, _ = await self._maybe_hedged(attempt, index, prime, stream=True)
             except _Failed:
                 continue
             failure = None
@@ -498,19 +504,6 @@ class Run:
             await self._deliver(kept, sink, len(self.plan.attempts))
             return
         raise self._exhausted()
-
-    async def _primed_or_hedged(
-        self, attempt: Attempt, index: int, whole: bool, min_chars: int
-    ) -> StreamedAttempt:
-        async def once(a: Attempt) -> StreamedAttempt:
-            return await self._prime_once(a, whole=whole, min_chars=min_chars)
-
-        if self.policy.hedge is not None and self.made == 0:
-            delay = self._hedge_delay(attempt, stream=True)
-            partner = await self._peek(index) if delay is not None else None
-            if delay is not None and partner is not None:
-                return (await self._hedged(attempt, partner, delay, once))[0]
-        return await self._with_retries(attempt, once)
 
     async def _prime_once(
         self, attempt: Attempt, *, whole: bool, min_chars: int, body: Json | None = None
@@ -680,12 +673,7 @@ class Run:
         model = attempt.model
         usage = usage or self._estimate(attempt, texts)
         row = self.call.row
-        row.model, row.provider, row.upstream_model, row.route = (
-            model.name,
-            model.provider,
-            model.upstream,
-            attempt.reason,
-        )
+        self._row_model(attempt)
         row.prompt_tokens, row.completion_tokens, row.estimated = (
             usage.input_tokens,
             usage.output_tokens,
@@ -695,8 +683,6 @@ class Run:
         row.latency_ms = self._since_start_ms()
         row.status, row.error_type = CLIENT_CLOSED, "client_closed"
         self._close_row()
-
-    _kept_attempt: Attempt
 
     def _start(self, attempt: Attempt) -> float:
         return self._starts.get(attempt.model.name, self.call.started)
