@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -89,6 +90,22 @@ FAKE_MODELS = {
 }
 
 
+class ManualClock:
+    """Real time plus whatever a test adds: a timing test jumps ahead instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return time.perf_counter() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
 @dataclass
 class Gateway:
     app: GatewayApp
@@ -108,8 +125,14 @@ class Gateway:
         self.servers.run(self.app.gateway.ledger.flush())
         return list(read_rows(self.ledger))
 
-    def row(self, request_id: str) -> dict[str, Any]:
-        found = [r for r in self.rows() if r["id"] == request_id]
+    def row(self, request_id: str, wait: float = 5.0) -> dict[str, Any]:
+        """The request's one row, waited for: it is recorded once the answer has left, which a
+        busy machine may take a while to get to."""
+        deadline = time.monotonic() + wait
+        while True:
+            found = [r for r in self.rows() if r["id"] == request_id]
+            if found or time.monotonic() > deadline:
+                break
         assert len(found) == 1, f"expected one ledger row for {request_id}, found {len(found)}"
         return found[0]
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from pointsman.engine.checks import CheckFailure, CheckPolicy, assemble, check_answer, needs_whole_answer
+from pointsman.engine.assemble import assemble
+from pointsman.engine.checks import CheckFailure, check_answer, needs_whole_answer
+from pointsman.routing.plan import CheckPolicy
 
 REFUSALS = (re.compile(r"(?i)^\s*(I'm sorry|I cannot|I can't)"),)
 ALL_ON = CheckPolicy(refusal_patterns=REFUSALS, logprob_floor=-1.5)

@@ -3,12 +3,10 @@ with injected faults. Each test builds its own gateway, so health state never le
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import openai
 import orjson
 import pytest
@@ -373,8 +371,9 @@ routes:
     assert trace["escalations"] == 1
     row = gw.row(raw.headers["x-pointsman-request-id"])
     assert row["escalations"] == 1 and row["model"] == "strong"
-    assert float(row["discarded_cost_usd"]) == 0  # the kept answer was replaced, its cost is in the trace
-    assert "cost_usd" in trace["attempts"][0]
+    # the provider billed the bad answer too: the client never saw it, so it is discarded, not cost
+    assert float(row["discarded_cost_usd"]) > 0
+    assert row["discarded_cost_usd"] == trace["attempts"][0]["cost_usd"]
 
 
 def test_a_tool_call_to_an_unknown_tool_escalates(routed: Callable[[str], Gateway]) -> None:
@@ -444,52 +443,6 @@ def test_stream_stalled_before_the_first_token_fails_over(
     assert time.monotonic() - started < 2
     row = gw.rows()[-1]
     assert row["model"] == "mid" and row["attempts"] == 2 and row["ttft_ms"] is not None
-
-
-def test_stream_cut_after_bytes_continues_on_a_prefill_fallback(
-    routed: Callable[[str], Gateway], rfake: FakeOpenAI, claude: FakeAnthropic
-) -> None:
-    gw = routed(
-        """
-routes:
-  auto:
-    default: cheap
-    fallbacks: [mid, opus]
-"""
-    )
-    rfake.inject(Fault("cut", after=3, model="cheap-1"))
-    text, _ = streamed(gw)
-    assert text == "one two three four five six"  # seamless: no repeat, no gap
-    continued = [s for s in claude.seen if s.model == "claude-opus-9"]
-    assert len(continued) == 1
-    prefill = continued[0].body["messages"][-1]
-    assert prefill["role"] == "assistant" and _text(prefill["content"]) == "one two"  # no trailing space
-    assert seen(rfake, "mid-1") == 0  # cannot take a prefill: skipped
-    row = gw.rows()[-1]
-    assert row["status"] == 200 and row["model"] == "opus" and row["attempts"] == 2
-    outcomes = [(a["model"], a["outcome"]) for a in row["trace"]["attempts"]]
-    assert outcomes == [("cheap", "failed"), ("mid", "skipped"), ("opus", "answered")]
-
-
-def test_stream_cut_after_bytes_without_a_prefill_fallback_ends_clearly(
-    routed: Callable[[str], Gateway], rfake: FakeOpenAI
-) -> None:
-    gw = routed(CHAIN)
-    rfake.inject(Fault("cut", after=3, model="cheap-1"))
-    received: list[str] = []
-    finishes: list[str | None] = []
-    stream = gw.client().chat.completions.create(
-        model="auto", messages=user("say: one two three four"), stream=True
-    )
-    with pytest.raises(openai.APIError) as info:
-        for chunk in stream:
-            received.append(chunk.choices[0].delta.content or "")
-            finishes.append(chunk.choices[0].finish_reason)
-    assert "".join(received) == "one two " and finishes[-1] == "error"
-    assert "interrupted" in info.value.message
-    row = gw.rows()[-1]
-    assert row["status"] == 502 and row["error_type"] == "stream_interrupted"
-    assert float(row["cost_usd"]) > 0  # the provider billed what it generated
 
 
 def test_stream_without_done_is_finalised_at_once(
@@ -582,47 +535,6 @@ routes:
     assert outcomes["lazy"] == "hedge_lost" and outcomes["cheap"] == "answered"
     expected = (row["prompt_tokens"] * 0.10 + row["completion_tokens"] * 0.40) / 1_000_000
     assert abs(float(row["cost_usd"]) - expected) < 1e-12  # the loser is not billed
-
-
-def test_flapping_primary_is_served_from_the_fallback_and_recovered(
-    routed: Callable[[str], Gateway], rfake: FakeOpenAI
-) -> None:
-    """Down for a minute, then healthy: served by the fallback meanwhile, back on the primary
-    within 30 s of recovery (the circuit's cooldown is 10 s, its default)."""
-    gw = routed(CHAIN.replace("health: {failures: 3, cooldown: 1.0}", ""))
-    gw.app.gateway.health._config = type(gw.app.gateway.health._config)()  # the defaults
-    rfake.inject(Fault("reset", model="cheap-1", times=0))
-    served: list[tuple[float, str]] = []
-    stop = threading.Event()
-
-    def traffic() -> None:
-        client = httpx.Client(base_url=f"{gw.url}/v1", timeout=10)
-        while not stop.is_set():
-            r = client.post("/chat/completions", json={"model": "auto", "messages": user("say: hi")})
-            assert r.status_code == 200
-            served.append((time.monotonic(), r.headers["x-pointsman-model"]))
-            time.sleep(0.2)
-
-    worker = threading.Thread(target=traffic)
-    began = time.monotonic()
-    worker.start()
-    try:
-        time.sleep(60)
-        rfake.faults.clear()
-        recovered = time.monotonic()
-        while time.monotonic() - recovered < 30 and not any(
-            t > recovered and m == "cheap" for t, m in served
-        ):
-            time.sleep(0.1)
-    finally:
-        stop.set()
-        worker.join()
-    down = [m for t, m in served if began < t < recovered]
-    assert down and set(down) == {"mid"}  # every request answered, by the fallback
-    back = next(t for t, m in served if t > recovered and m == "cheap")
-    assert back - recovered < 30
-    # the breaker kept the dead primary out: a handful of probes, not one per request
-    assert seen(rfake, "cheap-1") < len(down) / 4
 
 
 # ---- the same triggers on streams, and what is left

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from pointsman.catalog.catalog import build_catalog, price_lists
 from pointsman.catalog.model import CatalogModel
 from pointsman.catalog.price import Price
-from pointsman.config.loader import parse_config, vendors
+from pointsman.compose import build as build_gateway
+from pointsman.compose import catalog_of, router_of
+from pointsman.config.loader import parse_config
 from pointsman.config.schema import Config, HealthConfig, Match, Rule, TokenBounds
 from pointsman.engine import failover
 from pointsman.errors import (
@@ -106,10 +107,9 @@ def build(
 ) -> Setup:
     """BASE plus a `routes:` section (written at column 0, dedented here)."""
     config = parse_config(BASE + pools + textwrap.dedent(routes), "test.yaml", {})
-    catalog = build_catalog(config, vendors(config), price_lists(config))
     clock = Clock()
     health = LocalHealth(config.health, clock=clock)
-    return Setup(config, RouteRouter(config, catalog, health, rng=rng), health, clock)
+    return Setup(config, router_of(config, catalog_of(config), health, rng), health, clock)
 
 
 def names(plan: RoutePlan) -> list[str]:
@@ -866,9 +866,19 @@ RETRY, NEXT, LARGER, STOP = failover.RETRY, failover.NEXT, failover.LARGER, fail
 
 FAILOVER_CASES: list[tuple[str, UpstreamError, dict[str, Any], failover.Action]] = [
     ("5xx-retry", UpstreamServerError("boom", upstream_status=500), {}, failover.Action(RETRY, delay=0.3)),
-    ("5xx-no-deadline", UpstreamServerError("boom"), {"remaining": None}, failover.Action(RETRY, delay=0.3)),
+    (
+        "5xx-no-deadline",
+        UpstreamServerError("boom"),
+        {"fits": lambda wait: True},
+        failover.Action(RETRY, delay=0.3),
+    ),
     ("5xx-retries-exhausted", UpstreamServerError("boom"), {"retries_left": 0}, failover.Action(NEXT)),
-    ("5xx-backoff-past-deadline", UpstreamServerError("boom"), {"remaining": 0.2}, failover.Action(NEXT)),
+    (
+        "5xx-backoff-past-deadline",
+        UpstreamServerError("boom"),
+        {"fits": lambda wait: wait < 0.2},
+        failover.Action(NEXT),
+    ),
     (
         "529-overloaded",
         UpstreamOverloaded("busy", upstream_status=529),
@@ -884,7 +894,7 @@ FAILOVER_CASES: list[tuple[str, UpstreamError, dict[str, Any], failover.Action]]
     (
         "429-does-not-fit",
         UpstreamRateLimited("slow down", retry_after="2"),
-        {"remaining": 1.5},
+        {"fits": lambda wait: wait < 1.5},
         failover.Action(NEXT, cool=2.0),
     ),
     (
@@ -913,7 +923,12 @@ FAILOVER_CASES: list[tuple[str, UpstreamError, dict[str, Any], failover.Action]]
 def test_failover_decision(
     error: UpstreamError, overrides: dict[str, Any], expected: failover.Action
 ) -> None:
-    kw: dict[str, Any] = {"retries_left": 1, "remaining": 5.0, "backoff": 0.3, "on_content_filter": "stop"}
+    kw: dict[str, Any] = {
+        "retries_left": 1,
+        "fits": lambda wait: wait < 5.0,
+        "backoff": 0.3,
+        "on_content_filter": "stop",
+    }
     kw.update(overrides)
     assert failover.decide(error, **kw) == expected
 
@@ -932,7 +947,7 @@ def test_retry_after_values() -> None:
 
 def test_retry_after_rejects_non_numeric_floats() -> None:
     action = failover.decide(
-        UpstreamRateLimited("slow down", retry_after="inf"), retries_left=1, remaining=5.0, backoff=0.2
+        UpstreamRateLimited("slow down", retry_after="inf"), retries_left=1, fits=lambda w: w < 5, backoff=0.2
     )
     assert action.cool < 3600
     assert failover.retry_after("inf") is None
@@ -1010,7 +1025,7 @@ def test_blames_model() -> None:
 )
 def test_route_config_errors_name_the_key(routes: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
-        parse_config(BASE + routes, "test.yaml", {})
+        build_gateway(parse_config(BASE + routes, "test.yaml", {}))  # as a start does
     message = info.value.message
     assert message.startswith("test.yaml:") and expected in message, message
 
@@ -1031,7 +1046,7 @@ def test_route_config_errors_name_the_key(routes: str, expected: str) -> None:
 )
 def test_pool_config_errors_name_the_key(extra: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
-        parse_config(BASE + extra, "test.yaml", {})
+        build_gateway(parse_config(BASE + extra, "test.yaml", {}))
     assert expected in info.value.message, info.value.message
 
 
@@ -1039,7 +1054,7 @@ def test_config_error_points_at_the_line() -> None:
     text = BASE + "routes:\n  auto:\n    default: small\n    fallbacks:\n      - mid\n      - ghost\n"
     line = text.splitlines().index("      - ghost") + 1
     with pytest.raises(ConfigError) as info:
-        parse_config(text, "test.yaml", {})
+        build_gateway(parse_config(text, "test.yaml", {}))
     assert info.value.message.startswith(f"test.yaml:{line}: routes.auto.fallbacks[1]: 'ghost'")
 
 

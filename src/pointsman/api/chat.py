@@ -15,11 +15,11 @@ from pointsman.engine import AnswerMeta, Call
 from pointsman.engine.trace import Trace
 from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
-from pointsman.providers.openai.usage import usage_json
+from pointsman.providers.openai.usage import parse_usage, usage_json, with_usage
 from pointsman.usage import Usage
 
 if TYPE_CHECKING:
-    from pointsman.api.app import Gateway
+    from pointsman.compose import Gateway
 
 
 class OpenAIStreamSink:
@@ -29,7 +29,8 @@ class OpenAIStreamSink:
         self._send = request.send
         self._watch = watch
         self._include_usage = include_usage
-        self._usage_sent = False
+        self._usage: tuple[Json, bytes | None] | None = None
+        """The upstream's usage chunk, held back: the client gets the whole request's at the end."""
         self._last: Json = {}
         self._trace: Trace | None = None
         self.started = False
@@ -43,11 +44,10 @@ class OpenAIStreamSink:
     async def chunks(self, chunks: list[tuple[Json, bytes | None]]) -> None:
         parts: list[bytes] = []
         for data, raw in chunks:
-            self._last = data
             if data.get("usage") and not data.get("choices"):
-                if not self._include_usage:
-                    continue  # we asked the upstream for usage; the client did not
-                self._usage_sent = True
+                self._usage = data, raw
+                continue
+            self._last = data
             parts += (b"data: ", raw if raw is not None else orjson.dumps(data), b"\n\n")
         if parts:
             await self._send({"type": "http.response.body", "body": b"".join(parts), "more_body": True})
@@ -55,24 +55,33 @@ class OpenAIStreamSink:
     async def finish(self, usage: Usage, cost: Decimal | None) -> None:
         self._watch.stop()
         tail = b""
-        if self._include_usage and not self._usage_sent:
-            # the upstream sent none: give the client what we counted, as OpenAI would have
-            last = self._last
-            chunk = {
-                "id": last.get("id", ""),
-                "object": "chat.completion.chunk",
-                "created": last.get("created", 0),
-                "model": last.get("model", ""),
-                "choices": [],
-                "usage": usage_json(usage),
-            }
-            tail += b"data: " + orjson.dumps(chunk) + b"\n\n"
+        if self._include_usage:
+            tail += b"data: " + self._usage_chunk(usage) + b"\n\n"
         cost_text = b"unknown" if cost is None else format_usd(cost).encode()
         tail += b": x-pointsman-cost-usd " + cost_text + b"\n\n"
         if self._trace is not None:  # the whole story, now that it has ended
             tail += b": x-pointsman-trace " + self._trace.dumps() + b"\n\n"
         tail += b"data: [DONE]\n\n"
         await self._send({"type": "http.response.body", "body": tail, "more_body": False})
+
+    def _usage_chunk(self, usage: Usage) -> bytes:
+        """The whole request's usage (every part of a continued stream), in the upstream's own
+        usage chunk when it sent one, so its other fields reach the client too."""
+        if self._usage is not None:
+            data, raw = self._usage
+            if raw is not None and parse_usage(data["usage"]) == usage:
+                return raw
+            return orjson.dumps({**data, "usage": with_usage(data["usage"], usage)})
+        last = self._last
+        chunk = {
+            "id": last.get("id", ""),
+            "object": "chat.completion.chunk",
+            "created": last.get("created", 0),
+            "model": last.get("model", ""),
+            "choices": [],
+            "usage": usage_json(usage),
+        }
+        return orjson.dumps(chunk)
 
     async def fail(self, error: PointsmanError) -> None:
         # headers are gone: an `error` event is how OpenAI streams report failure (its SDKs raise on it)

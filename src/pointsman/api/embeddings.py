@@ -11,7 +11,7 @@ from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_embeddings, require_model
 
 if TYPE_CHECKING:
-    from pointsman.api.app import Gateway
+    from pointsman.compose import Gateway
 
 
 async def embeddings(gateway: Gateway, request: Request) -> None:

@@ -13,7 +13,7 @@ from pointsman.api.validate import check_chat, require_model
 from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, to_canonical, to_message
 
 if TYPE_CHECKING:
-    from pointsman.api.app import Gateway
+    from pointsman.compose import Gateway
 
 
 async def messages(gateway: Gateway, request: Request) -> None:

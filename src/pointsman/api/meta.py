@@ -20,7 +20,7 @@ from pointsman.providers.base import Json
 from pointsman.routing.router import CompiledRoute
 
 if TYPE_CHECKING:
-    from pointsman.api.app import Gateway
+    from pointsman.compose import Gateway
 
 
 def _model_json(name: str, model: CatalogModel) -> Json:

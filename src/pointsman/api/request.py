@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -11,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from pointsman.api.http import Headers, Receive, Scope, Send, header, parse_json_object, read_body
 from pointsman.api.validate import tags_of
 from pointsman.catalog.price import format_usd
-from pointsman.engine import AnswerMeta, Call
+from pointsman.engine import CLIENT_CLOSED, AnswerMeta, Call, Outcome
 from pointsman.errors import PointsmanError
 from pointsman.ledger.row import LedgerRow
 from pointsman.ledger.sink import LedgerSink
 
 if TYPE_CHECKING:
-    from pointsman.api.app import Gateway
+    from pointsman.compose import Gateway
 
 
 @dataclass(slots=True)
@@ -27,7 +26,7 @@ class Request:
     send: Send
     id: str
     started: float
-    """perf_counter() at arrival."""
+    """The gateway clock at arrival."""
     error_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     """Headers an error response carries besides the request id (the route, the trace)."""
 
@@ -59,48 +58,83 @@ def gateway_call(gateway: Gateway, request: Request, endpoint: str) -> AbstractA
     """Check the caller's key, then `ledgered_call` with the gateway's limits and ledger."""
     key_id = gateway.auth.key_id(request.scope)
     return ledgered_call(
-        request, endpoint, key_id, gateway.max_body, gateway.ledger, gateway.auth.team(key_id)
+        request,
+        endpoint,
+        key_id,
+        gateway.max_body,
+        gateway.ledger,
+        gateway.clock.now,
+        gateway.auth.team(key_id),
     )
 
 
 @asynccontextmanager
 async def ledgered_call(
-    request: Request, endpoint: str, key_id: str, limit: int, ledger: LedgerSink, team: str = ""
+    request: Request,
+    endpoint: str,
+    key_id: str,
+    limit: int,
+    ledger: LedgerSink,
+    now: Callable[[], float],
+    team: str = "",
 ) -> AsyncIterator[Call]:
-    """Parse the body into a `Call` whose ledger row is written exactly once, whatever happens."""
-    row = LedgerRow(id=request.id, ts=time.time(), endpoint=endpoint, requested_model="", key_id=key_id)
-    call: Call | None = None
+    """Parse the body into a `Call`; its ledger row is written exactly once, from its outcome."""
+    call = Call(request.id, {}, request.started, endpoint, key_id=key_id, team=team)
+    outcome: Outcome | None = None
     try:
-        body = parse_json_object(await read_body(request.scope, request.receive, limit))
+        call.body = body = parse_json_object(await read_body(request.scope, request.receive, limit))
         model = body.get("model")
-        row.requested_model = model if isinstance(model, str) else ""
-        row.tags = tags_of(body, header(request.scope, b"x-pointsman-tags"))
-        row.stream = body.get("stream") is True
-        call = Call(
-            request.id,
-            body,
-            row,
-            request.started,
-            stream=row.stream,
-            team=team,
-            task=header(request.scope, b"x-pointsman-task") or "",
-            explain=_explain(request.scope),
-        )
+        call.requested_model = model if isinstance(model, str) else ""
+        call.tags = tags_of(body, header(request.scope, b"x-pointsman-tags"))
+        call.stream = body.get("stream") is True
+        call.task = header(request.scope, b"x-pointsman-task") or ""
+        call.explain = _explain(request.scope)
         yield call
     except PointsmanError as error:
-        if row.route:
-            request.error_headers.append((b"x-pointsman-route", row.route.encode()))
-        if call is not None and call.explain:
-            request.error_headers.append((b"x-pointsman-trace", call.trace.dumps()))
-        if not row.status or row.status == 200:
-            row.status, row.error_type = error.status, error.type
+        outcome = call.outcome or Outcome(error.status, error.type, finished=now())
+        if outcome.route:
+            request.error_headers.append((b"x-pointsman-route", outcome.route.encode()))
+        if call.explain and outcome.trace is not None:
+            request.error_headers.append((b"x-pointsman-trace", outcome.trace.dumps()))
         raise
     except Exception:
-        row.status, row.error_type = 500, "server_error"
+        outcome = call.outcome or Outcome(500, "server_error", finished=now())
         raise
     finally:
-        if not row.latency_ms:
-            row.latency_ms = round((time.perf_counter() - request.started) * 1000, 3)
-        if not row.status:
-            row.status, row.error_type = 499, "client_closed"
-        ledger.record(row)
+        if outcome is None:  # answered, or the client left before the engine had a say
+            outcome = call.outcome or Outcome(CLIENT_CLOSED, "client_closed", finished=now())
+        ledger.record(ledger_row(call, outcome))
+
+
+def ledger_row(call: Call, outcome: Outcome) -> LedgerRow:
+    """The request's one ledger row: what it asked for (the call) and how it ended (the outcome)."""
+    model, usage = outcome.model, outcome.usage
+    first = outcome.first_token
+    return LedgerRow(
+        id=call.id,
+        ts=call.ts,
+        endpoint=call.endpoint,
+        requested_model=call.requested_model,
+        key_id=call.key_id,
+        model=model.name if model is not None else "",
+        provider=model.provider if model is not None else "",
+        upstream_model=model.upstream if model is not None else "",
+        attempts=outcome.attempts,
+        status=outcome.status,
+        error_type=outcome.error_type,
+        prompt_tokens=usage.input_tokens,
+        completion_tokens=usage.output_tokens,
+        cached_tokens=usage.cached_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+        cost_usd=outcome.cost,
+        estimated=usage.estimated,
+        latency_ms=round((outcome.finished - call.started) * 1000, 3),
+        ttft_ms=round((first - call.started) * 1000, 3) if first is not None else None,
+        stream=call.stream,
+        tags=call.tags,
+        route=outcome.route,
+        escalations=outcome.escalations,
+        discarded_cost_usd=outcome.discarded,
+        trace=outcome.trace,
+    )

@@ -13,7 +13,7 @@ from pointsman.api.validate import check_chat, require_model
 from pointsman.providers.openai.responses import ResponsesStreamRenderer, to_canonical, to_response
 
 if TYPE_CHECKING:
-    from pointsman.api.app import Gateway
+    from pointsman.compose import Gateway
 
 
 async def responses(gateway: Gateway, request: Request) -> None:

@@ -13,12 +13,13 @@ from typing import Any
 import msgspec
 import orjson
 
-from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
+from pointsman.catalog.catalog import Catalog
 from pointsman.catalog.model import CatalogModel
 from pointsman.catalog.price import format_usd
 from pointsman.catalog.pricelist import builtin_price_list
 from pointsman.cli.table import render
-from pointsman.config.loader import default_config, load_config, vendors
+from pointsman.compose import build, catalog_of
+from pointsman.config.loader import default_config, load_config
 from pointsman.config.schema import Config
 from pointsman.errors import ConfigError
 
@@ -57,7 +58,7 @@ def _price_cells(model: CatalogModel) -> list[str]:
 def models(args: argparse.Namespace) -> int:
     if args.config:
         config = load_config(args.config)
-        catalog: Catalog | None = build_catalog(config, vendors(config), price_lists(config))
+        catalog: Catalog | None = catalog_of(config)
         rows = [(name, m) for name, m in catalog.models.items()] if catalog else []
         note = f"models reachable through {args.config}"
     else:
@@ -108,7 +109,7 @@ def models(args: argparse.Namespace) -> int:
 
 def config_check(args: argparse.Namespace) -> int:
     config = load_config(args.file)
-    catalog = build_catalog(config, vendors(config), price_lists(config))
+    catalog = build(config).catalog  # building resolves every route's targets, as a start would
     print(f"{args.file}: OK")
     print(
         f"  server      {config.server.host}:{config.server.port}, "

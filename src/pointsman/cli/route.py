@@ -7,15 +7,13 @@ from typing import Any
 
 import orjson
 
-from pointsman.catalog.catalog import build_catalog, price_lists
 from pointsman.cli.table import render
-from pointsman.config.loader import load_config, vendors
+from pointsman.compose import build
+from pointsman.config.loader import load_config
 from pointsman.engine.trace import ASSUMED_OUTPUT_TOKENS, Trace
 from pointsman.errors import PointsmanError
 from pointsman.routing import capabilities
 from pointsman.routing.plan import RouteRequest
-from pointsman.routing.router import RouteRouter
-from pointsman.state.health import LocalHealth
 from pointsman.tokens import TokenCounter
 
 
@@ -55,10 +53,8 @@ def _preflight(body: dict[str, Any], model: Any, tokens: TokenCounter) -> str:
 
 
 def route(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    catalog = build_catalog(config, vendors(config), price_lists(config))
-    tokens = TokenCounter()
-    router = RouteRouter(config, catalog, LocalHealth(config.health))
+    gateway = build(load_config(args.config))
+    config, tokens, router = gateway.config, gateway.tokens, gateway.router
     name = args.model or next(iter(config.routes), "")
     if not name:
         print("pointsman: the config defines no routes; name a model with --model")

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from pointsman.catalog.catalog import build_catalog, price_lists
+from pointsman.config.routes import check_routes
 from pointsman.config.schema import (
     CAPABILITIES,
     CatalogConfig,
@@ -37,8 +38,6 @@ from pointsman.config.schema import (
 from pointsman.config.yamlsource import Path, YamlDocument, substitute_env
 from pointsman.errors import ConfigError
 from pointsman.providers.registry import PRESETS, WIRE_TYPES
-from pointsman.routing.router import RouteRouter
-from pointsman.state.health import LocalHealth
 
 _SECTIONS: dict[str, Any] = {
     "server": ServerConfig,
@@ -199,18 +198,11 @@ def parse_config(text: str, source: str, env: Mapping[str, str]) -> Config:
         routes=maps["routes"],
         pools=maps["pools"],
         source=source,
+        lines=doc.lines,
         **sections,
     )
     catalog = build_catalog(config, vendors(config), price_lists(config), doc.fail)
-    for name in config.routes:
-        if name in config.pools or name in catalog.names():
-            raise doc.fail(
-                ("routes", name),
-                f"'{name}' is already a {'pool' if name in config.pools else 'model'}; "
-                "a route needs a name of its own",
-            )
-    # resolves every route's targets and compiles its rules now, so a mistake fails at start
-    RouteRouter(config, catalog, LocalHealth(config.health), fail=doc.fail)
+    check_routes(config, catalog.names(), doc.fail)
     return config
 
 

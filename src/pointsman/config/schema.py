@@ -7,8 +7,11 @@ object is immutable once read, so nothing changes behind a running request.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import msgspec
+
+from pointsman.errors import ConfigError
 
 CAPABILITIES = frozenset(
     {
@@ -25,6 +28,8 @@ CAPABILITIES = frozenset(
         "logprobs",
     }
 )
+
+POOL_STRATEGIES = ("weighted", "latency", "least_busy", "cheapest")
 
 
 class _Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -179,11 +184,16 @@ class RouteConfig(_Strict, frozen=True):
     max_fallbacks: int = 2
     task: str = ""
     deadline: float = 10.0
-    """Seconds for the whole request (for a stream: until its answer starts flowing)."""
+    """Seconds until the answer starts: a stream's first token, a whole answer's arrival. Each
+    attempt but the last may use at most half of what is left, so a fallback always has time."""
     attempt_timeout: float | None = None
+    """Seconds one whole-answer attempt may take (default: its share of the deadline)."""
     ttft_timeout: float | None = None
-    stall_timeout: float = 10.0
-    """Seconds a started stream may go silent before it counts as stalled."""
+    """Seconds a stream's first token may take (default: its share of the deadline)."""
+    stall_timeout: float | None = None
+    """Seconds a flowing stream may go silent (default: a quarter of the deadline, at least 1 s)."""
+    stream_timeout: float | None = None
+    """Seconds a stream may flow in all, once started (default: no limit while it keeps flowing)."""
     retries: int = 1
     """Retries on the same model after a 5xx, 529 or a fitting Retry-After."""
     backoff: float = 0.2
@@ -205,7 +215,8 @@ class PoolConfig(_Strict, frozen=True):
 
     members: tuple[PoolMember, ...]
     strategy: str = "weighted"
-    """weighted, latency (lowest recent p50), least_busy (fewest in flight) or cheapest."""
+    """One of POOL_STRATEGIES: weighted, latency (lowest recent p50), least_busy (fewest in flight)
+    or cheapest."""
 
 
 class HealthConfig(_Strict, frozen=True):
@@ -234,3 +245,11 @@ class Config(_Strict, frozen=True):
     health: HealthConfig = HealthConfig()
     source: str = ""
     """The file this config came from (set by the loader, for messages)."""
+    lines: dict[Any, int] = {}
+    """The line of each key path in `source` (set by the loader, for messages)."""
+
+    def locate(self, path: tuple[str | int, ...], problem: str) -> ConfigError:
+        """An error naming the file, the line and the key: `gw.yaml:12: routes.auto.default: ...`."""
+        from pointsman.config.yamlsource import where
+
+        return ConfigError(f"{where(self.source, self.lines, path)}: {problem}")

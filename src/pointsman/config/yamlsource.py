@@ -58,17 +58,18 @@ class YamlDocument:
             for i, item in enumerate(node.value):
                 self._index(item, (*path, i))
 
-    def where(self, path: Path) -> str:
-        """`file:line: a.b[2].c` for the deepest part of `path` that the file names."""
-        probe = path
-        while probe and probe not in self.lines:
-            probe = probe[:-1]
-        line = self.lines.get(probe)
-        head = f"{self.source}:{line}" if line else self.source
-        return f"{head}: {format_path(path)}" if path else head
-
     def fail(self, path: Path, problem: str) -> ConfigError:
-        return ConfigError(f"{self.where(path)}: {problem}")
+        return ConfigError(f"{where(self.source, self.lines, path)}: {problem}")
+
+
+def where(source: str, lines: dict[Path, int], path: Path) -> str:
+    """`file:line: a.b[2].c` for the deepest part of `path` that the file names."""
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    line = lines.get(probe)
+    head = f"{source}:{line}" if line else source
+    return f"{head}: {format_path(path)}" if path else head
 
 
 def format_path(path: Path) -> str:

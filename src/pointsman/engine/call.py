@@ -1,20 +1,20 @@
-"""What a request is on its way through the engine (`Call`), what comes back (`Answer`), where a
-stream goes (`ChunkSink`) and what a run needs from the gateway (`Parts`)."""
+"""What a request is on its way through the engine (`Call`), what comes back (`Answer`, and the
+`Outcome` the ledger row is written from), where a stream goes (`ChunkSink`) and what a run needs
+from the gateway (`Parts`)."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
 from pointsman.catalog.model import CatalogModel
+from pointsman.clock import Clock, SystemClock
 from pointsman.engine.trace import Trace
 from pointsman.errors import PointsmanError
-from pointsman.ledger.row import LedgerRow
 from pointsman.providers.base import Completion, Json, Provider
 from pointsman.state.health import Health
 from pointsman.tokens import TokenCounter
@@ -26,25 +26,56 @@ CLIENT_CLOSED = 499
 
 
 @dataclass(slots=True)
+class Outcome:
+    """How one request ended; the ledger row is written from this and nothing else.
+
+    `cost` is what the providers bill for the answer the client received (every part of a continued
+    stream; the part delivered before a break that could not be continued; what was generated for a
+    client that left); `discarded` is what they bill for work the client never saw (answers that
+    failed a check, streams abandoned before their answer showed). A failure costs 0."""
+
+    status: int
+    error_type: str = ""
+    model: CatalogModel | None = None
+    """The model that answered, or the one whose failure the client hears about."""
+    route: str = ""
+    usage: Usage = field(default_factory=Usage)
+    cost: Decimal | None = Decimal(0)
+    """None when a billed part has no known price."""
+    discarded: Decimal = Decimal(0)
+    attempts: int = 0
+    escalations: int = 0
+    finished: float = 0.0
+    """Clock time the request ended."""
+    first_token: float | None = None
+    """Clock time the first visible token of a stream went out."""
+    trace: Trace | None = None
+
+
+@dataclass(slots=True)
 class Call:
-    """One inbound request on its way through the gateway, and the ledger row it will leave."""
+    """One inbound request on its way through the gateway."""
 
     id: str
     body: Json
-    row: LedgerRow
     started: float
-    """perf_counter() when the request arrived."""
-    stream: bool = False
+    """Clock time the request arrived."""
+    endpoint: str
+    """chat, embeddings, messages or responses: the surface it came in on."""
+    ts: float = field(default_factory=time.time)
+    """Wall-clock time of arrival (the ledger's timestamp)."""
+    requested_model: str = ""
+    key_id: str = ""
     team: str = ""
     task: str = ""
     """The `x-pointsman-task` header."""
+    tags: dict[str, str] = field(default_factory=dict)
+    stream: bool = False
     explain: bool = False
     """The client asked for the trace (`x-pointsman-explain: 1`)."""
     trace: Trace = field(default_factory=Trace)
-
-    @property
-    def requested_model(self) -> str:
-        return self.row.requested_model
+    outcome: Outcome | None = None
+    """Set by the engine when the request has run (answered, failed or abandoned)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +106,19 @@ class ChunkSink(Protocol):
     async def chunks(self, chunks: list[tuple[Json, bytes | None]]) -> None:
         """Canonical chunks, each a dict and (when the upstream's bytes were canonical) those bytes."""
 
-    async def finish(self, usage: Usage, cost: Decimal | None) -> None: ...
+    async def finish(self, usage: Usage, cost: Decimal | None) -> None:
+        """The answer is complete; `usage` and `cost` are the whole request's (every part of it)."""
 
     async def fail(self, error: PointsmanError) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Parts:
-    """What a run needs from the gateway; injectable clock, sleep and randomness for tests."""
+    """What a run needs from the gateway; an injectable clock and randomness for tests."""
 
     providers: dict[str, Provider]
     upstream: Callable[[], UpstreamClient]
     tokens: TokenCounter
     health: Health
-    perf: Callable[[], float] = time.perf_counter
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    clock: Clock = field(default_factory=SystemClock)
     rng: Callable[[], float] = random.random

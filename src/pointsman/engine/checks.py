@@ -2,8 +2,8 @@
 
 Every check is pure and cheap when it does not apply (no `response_format` → no JSON parsing, no tool
 calls → no schema work). `check_answer` never raises: an answer of an unexpected shape is reported as a
-failure, and a request whose own schema is broken never fails the answer. `assemble` turns a buffered
-stream back into one completion so the same checks judge streamed and whole answers alike.
+failure, and a request whose own schema is broken never fails the answer. Streamed answers are judged
+the same way once `assemble` has merged their chunks.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
 from pointsman.providers.base import content_text
+from pointsman.routing.plan import CheckPolicy
 
 Json = dict[str, Any]
 
@@ -28,28 +29,6 @@ _REFUSAL_WINDOW = 300
 _QUOTE_CHARS = 80
 _SCHEMA_ERROR_CHARS = 120
 _JSON_FORMATS = ("json_object", "json_schema")
-
-
-@dataclass(frozen=True, slots=True)
-class CheckPolicy:
-    """Which answer checks run; each one is independent of the others."""
-
-    empty: bool = True
-    """An answer with no text, no tool call and no refusal."""
-    refusal: bool = True
-    """A structured refusal (`message.refusal`, finish_reason content_filter) or a `refusal_patterns` hit."""
-    refusal_patterns: tuple[re.Pattern[str], ...] = ()
-    """Searched in the first 300 characters of the answer text."""
-    json: bool = True
-    """The content must be the JSON the request's `response_format` asked for."""
-    tools: bool = True
-    """Tool calls must name a declared tool, with JSON-object arguments that match its parameters."""
-    logprob_floor: float | None = None
-    """Minimum mean token logprob; answers without logprobs pass."""
-
-    @property
-    def active(self) -> bool:
-        return self.empty or self.refusal or self.json or self.tools or self.logprob_floor is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +90,6 @@ def needs_whole_answer(request: Json, policy: CheckPolicy) -> bool:
     if policy.tools and isinstance(tools, list) and tools:
         return True
     return policy.logprob_floor is not None
-
-
-def assemble(chunks: list[Json]) -> Json:
-    """Merge streamed chat.completion.chunk dicts into one chat.completion dict."""
-    head: Json = {"id": None, "object": "chat.completion", "created": None, "model": None}
-    builders: dict[int, _ChoiceBuilder] = {}
-    usage: Any = None
-    for chunk in chunks:
-        for key in ("id", "created", "model", "system_fingerprint"):
-            if head.get(key) is None and chunk.get(key) is not None:
-                head[key] = chunk[key]
-        for choice in _as_list(chunk.get("choices")):
-            if isinstance(choice, dict):
-                index = choice.get("index")
-                index = index if isinstance(index, int) else 0
-                builders.setdefault(index, _ChoiceBuilder(index)).add(choice)
-        if chunk.get("usage") is not None:
-            usage = chunk["usage"]
-    out: Json = {**head, "choices": [builders[i].build() for i in sorted(builders)]}
-    if usage is not None:
-        out["usage"] = usage
-    return out
 
 
 # --- the checks -------------------------------------------------------------------------------------
@@ -353,75 +310,3 @@ def _quote(text: str, limit: int = _QUOTE_CHARS) -> str:
 
 
 # --- stream assembly --------------------------------------------------------------------------------
-
-
-class _ChoiceBuilder:
-    """Accumulates the deltas of one choice index."""
-
-    __slots__ = ("calls", "content", "finish", "index", "logprobs", "refusal", "role")
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.role: str | None = None
-        self.content: list[str] | None = None
-        self.refusal: list[str] | None = None
-        self.calls: dict[int, Json] = {}
-        self.finish: Any = None
-        self.logprobs: dict[str, list[Any]] | None = None
-
-    def add(self, choice: Json) -> None:
-        delta = _as_dict(choice.get("delta"))
-        if self.role is None and isinstance(delta.get("role"), str):
-            self.role = delta["role"]
-        if isinstance(delta.get("content"), str):
-            self.content = self.content if self.content is not None else []
-            self.content.append(delta["content"])
-        if isinstance(delta.get("refusal"), str):
-            self.refusal = self.refusal if self.refusal is not None else []
-            self.refusal.append(delta["refusal"])
-        for call in _as_list(delta.get("tool_calls")):
-            if isinstance(call, dict):
-                self._add_call(call)
-        if choice.get("finish_reason") is not None:
-            self.finish = choice["finish_reason"]
-        logprobs = choice.get("logprobs")
-        if isinstance(logprobs, dict):
-            merged = self.logprobs if self.logprobs is not None else {}
-            for key, items in logprobs.items():
-                if isinstance(items, list):
-                    merged.setdefault(key, []).extend(items)
-            self.logprobs = merged
-
-    def _add_call(self, delta: Json) -> None:
-        index = delta.get("index")
-        if not isinstance(index, int):
-            # Without an index, a delta carrying an id starts a new call; others continue the last one.
-            index = len(self.calls) if delta.get("id") or not self.calls else max(self.calls)
-        call = self.calls.setdefault(
-            index, {"id": None, "type": None, "function": {"name": None, "arguments": ""}}
-        )
-        for key in ("id", "type"):
-            if call[key] is None and delta.get(key) is not None:
-                call[key] = delta[key]
-        function = _as_dict(delta.get("function"))
-        if call["function"]["name"] is None and function.get("name") is not None:
-            call["function"]["name"] = function["name"]
-        if isinstance(function.get("arguments"), str):
-            call["function"]["arguments"] += function["arguments"]
-
-    def build(self) -> Json:
-        message: Json = {
-            "role": self.role or "assistant",
-            "content": "".join(self.content) if self.content is not None else None,
-            "refusal": "".join(self.refusal) if self.refusal is not None else None,
-        }
-        if self.calls:
-            message["tool_calls"] = [
-                {**call, "type": call["type"] or "function"} for _, call in sorted(self.calls.items())
-            ]
-        return {
-            "index": self.index,
-            "message": message,
-            "logprobs": self.logprobs,
-            "finish_reason": self.finish,
-        }

@@ -1,4 +1,9 @@
-"""The engine's face: ask routing for a plan and hand it to a `Run`.
+"""The engine: ask routing for a plan, run it, and settle one outcome.
+
+    plan = router.decide(request)            pure: ordered candidates, the policy, why
+    run = Run(plan)                          one deadline; each attempt a share of it
+    answer = whole(run) | stream(run, sink)  attempt → retry or fail over → check → escalate
+    call.outcome = run.outcome(...)          the one thing the ledger row is written from
 
 The engine knows no wire format and no inbound surface: providers translate, the API layer renders,
 and a `ChunkSink` receives streamed chunks in canonical form.
@@ -6,9 +11,17 @@ and a `ChunkSink` receives streamed chunks in canonical form.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from pointsman.engine.call import Answer, Call, ChunkSink, Parts
 from pointsman.engine.run import Run
+from pointsman.engine.streaming import stream_answer
+from pointsman.engine.whole import answer_whole
+from pointsman.errors import PointsmanError
 from pointsman.routing.plan import Router, RouteRequest
+
+T = TypeVar("T")
 
 
 class Engine:
@@ -16,23 +29,44 @@ class Engine:
         self._router = router
         self.parts = parts
 
-    async def _run(self, call: Call, endpoint: str) -> Run:
-        request = RouteRequest(
-            call.requested_model, call.body, call.row.key_id, call.team, call.task, endpoint
-        )
+    def _run(self, call: Call, endpoint: str) -> Run:
+        request = RouteRequest(call.requested_model, call.body, call.key_id, call.team, call.task, endpoint)
         plan = self._router.decide(request)
         call.trace.decision = plan.decision
         limit = call.body.get("max_completion_tokens") or call.body.get("max_tokens")
         call.trace.max_output_tokens = limit if isinstance(limit, int) else None
-        call.row.trace = call.trace
         return Run(self.parts, call, plan, endpoint)
 
     async def complete(self, call: Call) -> Answer:
-        return await (await self._run(call, "chat")).whole()
+        run = self._run(call, "chat")
+        return await _settled(run, answer_whole)
 
     async def embed(self, call: Call) -> Answer:
-        return await (await self._run(call, "embeddings")).whole()
+        run = self._run(call, "embeddings")
+        return await _settled(run, answer_whole)
 
     async def stream(self, call: Call, sink: ChunkSink) -> None:
         """Stream the answer into `sink`. Raises only while nothing has reached the client."""
-        await (await self._run(call, "chat")).stream(sink)
+        run = self._run(call, "chat")
+
+        async def streamed(run: Run) -> None:
+            try:
+                await stream_answer(run, sink)
+            except PointsmanError as error:
+                if not sink.started:
+                    raise
+                await sink.fail(error)  # the headers are gone: the error goes in the stream
+                run.status, run.error = error.status, error
+
+        await _settled(run, streamed)
+
+
+async def _settled(run: Run, work: Callable[[Run], Awaitable[T]]) -> T:
+    """Run `work` and leave the call's one outcome, however it ends."""
+    try:
+        result = await work(run)
+    except BaseException as exc:
+        run.call.outcome = run.ended_by(exc)
+        raise
+    run.call.outcome = run.outcome(run.status, run.error, run.named)
+    return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -63,24 +64,25 @@ def decide(
     error: UpstreamError,
     *,
     retries_left: int,
-    remaining: float | None,
+    fits: Callable[[float], bool],
     backoff: float,
     on_content_filter: str = "stop",
 ) -> Action:
-    """`backoff` is the jittered delay this retry would wait; `remaining` the deadline's seconds left."""
+    """`backoff` is the jittered delay this retry would wait; `fits(wait)` says whether waiting that
+    long still leaves the retry a usable share of the deadline."""
     if isinstance(error, ContextLengthExceeded):
         return Action(LARGER)
     if isinstance(error, ContentFiltered):
         return Action(NEXT if on_content_filter == "fallback" else STOP)
     if isinstance(error, UpstreamRateLimited):
         wait = retry_after(error.retry_after)
-        if wait is not None and retries_left > 0 and (remaining is None or wait < remaining):
+        if wait is not None and retries_left > 0 and fits(wait):
             return Action(RETRY, delay=wait)
         return Action(NEXT, cool=wait if wait is not None else 1.0)
     if isinstance(error, UpstreamRejected):
         return Action(NEXT if error.status in (401, 403, 404) else STOP)
     if isinstance(error, (UpstreamServerError, UpstreamProtocolError)):
-        if retries_left > 0 and (remaining is None or backoff < remaining):
+        if retries_left > 0 and fits(backoff):
             return Action(RETRY, delay=backoff)
         return Action(NEXT)
     return Action(NEXT)  # refused, reset, timed out, no response

@@ -1,5 +1,6 @@
 """What a streamed answer has shown so far, read off canonical chunks: text, tool calls, refusal,
-finish. Decides when a stream may be committed to the client and whether a failure is invisible."""
+reasoning, finish. Decides when a stream may be committed to the client and whether a failure is
+still invisible."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 
 class Progress:
-    __slots__ = ("chars", "finish_reason", "refusal", "text", "tools", "visible")
+    __slots__ = ("chars", "finish_reason", "refusal", "started", "text", "tools", "visible")
 
     def __init__(self) -> None:
         self.text: list[str] = []
@@ -16,6 +17,8 @@ class Progress:
         self.refusal = False
         self.visible = False
         """Something a person would see: text, a tool call or a refusal."""
+        self.started = False
+        """The model is producing: a visible token, or reasoning it streams before the answer."""
         self.finish_reason: str | None = None
 
     def feed(self, chunks: list[tuple[dict[str, Any], bytes | None]]) -> None:
@@ -34,9 +37,12 @@ class Progress:
                         self.tools = self.visible = True
                     if delta.get("refusal"):
                         self.refusal = self.visible = True
+                    if delta.get("reasoning_content") or delta.get("reasoning"):
+                        self.started = True
                 finish = choice.get("finish_reason")
                 if finish:
                     self.finish_reason = finish
+        self.started = self.started or self.visible
 
     @property
     def answer(self) -> str:

@@ -1,23 +1,37 @@
 """One streamed attempt: open the upstream stream, hold its first chunks back until the answer is
-visible (so a failure before that is invisible to the client and can be retried), then pass the rest."""
+visible (so a failure before that is invisible to the client and can be retried), then pass the rest.
+
+Its first token must come within the attempt's budget; after that, silence is bounded by the stall
+limit, not by the deadline.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from pointsman.engine.book import Candidate, Live
+from pointsman.engine.budget import Budget
+from pointsman.engine.costs import partial, priced
 from pointsman.engine.progress import Progress
-from pointsman.errors import UpstreamError
+from pointsman.errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
 from pointsman.providers.base import Json, Provider
-from pointsman.routing.plan import Attempt
 from pointsman.upstream.client import UpstreamClient, UpstreamStream
 from pointsman.upstream.sse import SSEEvent
 
+if TYPE_CHECKING:
+    from pointsman.engine.run import Run
+
 Batch = list[tuple[Json, bytes | None]]
+Ready = Callable[[Progress], bool]
 
 
 class StreamedAttempt:
-    def __init__(self, attempt: Attempt, provider: Provider, perf: Callable[[], float]) -> None:
-        self.attempt = attempt
+    def __init__(self, live: Live, provider: Provider, now: Callable[[], float]) -> None:
+        self.live = live
+        self.attempt = live.attempt
         self.provider = provider
         self.translator = provider.stream_translator()
         self.progress = Progress()
@@ -28,12 +42,21 @@ class StreamedAttempt:
         self.keep_all = False
         self.done = False
         """The upstream said the answer is complete ([DONE], message_stop, a finish reason)."""
-        self._perf = perf
-        self.started = perf()
+        self.opened = False
+        """The provider accepted the request and is generating (it bills from here on)."""
+        self.dropped = 0
+        """Characters at the start of its answer the client already had (a continuation's seam)."""
+        self.how = ""
+        """What the trace says of it when it answers (how its seam was made, ...)."""
+        self._now = now
         self.first_token: float | None = None
         self._upstream: UpstreamStream | None = None
         self._events: AsyncGenerator[list[SSEEvent], None] | None = None
         self._error: UpstreamError | None = None
+
+    @property
+    def started(self) -> float:
+        return self.live.began
 
     async def open(self, client: UpstreamClient, body: Json) -> None:
         model = self.attempt.model
@@ -45,6 +68,7 @@ class StreamedAttempt:
             upstream.close()
             raise error
         self._events = upstream.events()
+        self.opened = True
 
     async def _next(self) -> Batch | None:
         """The chunks of the next network read; None at the end. A bad event raises, but only
@@ -77,23 +101,24 @@ class StreamedAttempt:
         progress = self.progress
         progress.feed(batch)
         if self.first_token is None and progress.visible:
-            self.first_token = self._perf()
+            self.first_token = self._now()
         if self.keep_all:
             self.seen.extend(data for data, _ in batch)
 
-    async def prime(self, *, whole: bool, min_chars: int = 1) -> None:
-        """Read until the answer is visible (at least `min_chars` of text, a tool call, a refusal),
-        or to its end when `whole`. Everything read stays in `held`."""
-        while True:
+    async def read_until(self, ready: Callable[[Progress], bool]) -> None:
+        """Read until `ready(progress)` holds or the answer ends; everything read stays in `held`."""
+        while not ready(self.progress):
             batch = await self._next()
             if batch is None:
                 return
             self.held.extend(batch)
             if self.done:
                 return
-            p = self.progress
-            if not whole and (p.chars >= min_chars or p.tools or p.refusal):
-                return
+
+    @property
+    def delivered_text(self) -> str:
+        """The answer text this attempt added to what the client has."""
+        return self.progress.answer[self.dropped :]
 
     def take_held(self) -> Batch:
         held, self.held = self.held, []
@@ -119,3 +144,74 @@ class StreamedAttempt:
             await events.aclose()
         if self._upstream is not None:
             self._upstream.close(abort=abort)
+
+
+def _started(progress: Progress) -> bool:
+    return progress.started
+
+
+class StreamOnce:
+    """One streamed attempt, read until `ready` (the answer visible, or more) before it is handed on."""
+
+    def __init__(self, run: Run, ready: Ready, body: Json | None = None) -> None:
+        self._run = run
+        self._ready = ready
+        self._body = body
+
+    async def __call__(self, candidate: Candidate, budget: Budget) -> StreamedAttempt:
+        run = self._run
+        live = run.begin(candidate, budget)
+        model = candidate.attempt.model
+        current = StreamedAttempt(live, run.parts.providers[model.provider], run.parts.clock.now)
+        current.keep_all = run.policy.checks is not None
+        try:
+            try:
+                async with asyncio.timeout(budget.seconds):
+                    await current.open(run.parts.upstream(), self._body or run.call.body)
+                    await current.read_until(_started)
+            except TimeoutError:
+                raise run.timed_out(model, budget, "sent no first token") from None
+            current.set_stall(run.stall)
+            await current.read_until(self._ready)
+            if not current.progress.visible and not current.complete:
+                raise UpstreamProtocolError(
+                    f"provider '{model.provider}' ended the stream without an answer", provider=model.provider
+                )
+            return current
+        except UpstreamError as error:
+            from pointsman.engine.run import Failed
+
+            live.failed(error)
+            await current.close(abort=True)
+            run.book.discard(spent(run, current))
+            raise Failed(live, stalled(run, current, error)) from None
+        except asyncio.CancelledError:
+            await current.close(abort=True)
+            run.cancelled(live, current.translator.text, current.translator.usage, current.opened)
+            raise
+        except BaseException:
+            await current.close(abort=True)
+            live.released()
+            raise
+
+
+def spent(run: Run, current: StreamedAttempt) -> Decimal | None:
+    """What the provider bills for a stream that did not finish (nothing if it never opened)."""
+    if not current.opened:
+        return None
+    usage = partial(
+        run.parts.tokens, run.call.body, current.live.model, current.translator.text, current.translator.usage
+    )
+    return priced(current.live.model, usage)
+
+
+def stalled(run: Run, current: StreamedAttempt, error: UpstreamError) -> UpstreamError:
+    """A read timeout once the stream flowed is the stall limit: say so, with the model."""
+    if not isinstance(error, UpstreamTimeout) or not current.progress.started or run.stall is None:
+        return error
+    model = current.live.model
+    return UpstreamTimeout(
+        f"provider '{model.provider}' ({model.name}) stalled: nothing for {run.stall:.1f} s (the route's "
+        "stall limit)",
+        provider=model.provider,
+    )

@@ -27,7 +27,10 @@ class AttemptRecord:
     tier: int
     reason: str
     outcome: str
-    """answered, failed, check_failed, skipped, hedge_lost, retried, abandoned."""
+    """Exactly one per attempt: answered; retried (failed, and the same model was asked again);
+    failed; check_failed (a bad answer, escalated); interrupted (a stream that broke after part of
+    its answer reached the client); unmatched (a continuation that found no verified seam);
+    hedge_lost; abandoned (the client left); or skipped (never started: the detail says why)."""
     detail: str = ""
     at_ms: float = 0.0
     """When the attempt began, from the request's arrival."""

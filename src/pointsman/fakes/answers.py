@@ -7,10 +7,12 @@ token counts and cost. A prompt can steer the answer: `say: X` makes the reply e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 _PIECE = re.compile(r"\S+\s*|\s+")
+_ANCHOR = re.compile(r"verbatim[^«]*«(?P<anchor>[^»]*)»", re.S)
+"""A request to continue a cut-off reply names the words to repeat first, in «guillemets»."""
 
 
 @dataclass(slots=True)
@@ -104,27 +106,24 @@ class Ask:
     stop: list[str] = field(default_factory=list)
     prefill: str = ""
     """A trailing assistant message: the answer continues it, as a real model does."""
+    previous_user: str = ""
+    """The user message before the last one (what a continuation instruction refers back to)."""
 
 
-def answer(ask: Ask, reply: str | None = None) -> Answer:
+def answer(ask: Ask, reply: str | None = None, *, preamble: str = "", obeys: bool = True) -> Answer:
+    """The model's answer. `preamble` goes before any text answer; `obeys` says whether the model
+    follows an instruction to continue its cut-off reply (repeating the words it names, then on)."""
+    anchor = _ANCHOR.search(ask.last_user) if ask.previous_user else None
+    if anchor is not None and obeys:
+        earlier = replace(ask, last_user=ask.previous_user, previous_user="", prefill="")
+        full = answer(earlier, reply, preamble=preamble).text
+        words = anchor.group("anchor")
+        at = full.find(words)
+        return Answer(full[at:] if at >= 0 else f"{words} {full}")
     calls = _tool_calls(ask)
     if calls:
         return Answer("", calls, "tool_calls")
-    if reply is not None:  # a fixed reply ignores the requested format, as a careless model does
-        text = reply
-    elif ask.json_schema is not None:
-        import json
-
-        text = json.dumps(example_of(ask.json_schema))
-    elif ask.json_object:
-        text = '{"answer": "ok"}'
-    elif ask.last_tool_result is not None:
-        text = f"The tool returned: {ask.last_tool_result}"
-    elif ask.last_user.startswith("say:"):
-        text = ask.last_user[4:].strip()
-    else:
-        seen = f" I see {ask.images} image{'s' if ask.images != 1 else ''}." if ask.images else ""
-        text = f"Hello from {ask.model}.{seen} You said: {ask.last_user}"
+    text = _text(ask, reply, preamble)
     if ask.prefill and text.startswith(ask.prefill):
         text = text[len(ask.prefill) :]
     finish = "stop"
@@ -136,6 +135,27 @@ def answer(ask: Ask, reply: str | None = None) -> Answer:
         if len(parts) > ask.max_tokens:
             text, finish = "".join(parts[: ask.max_tokens]), "length"
     return Answer(text, [], finish)
+
+
+def _text(ask: Ask, reply: str | None, preamble: str) -> str:
+    if reply is not None:  # a fixed reply ignores the requested format, as a careless model does
+        return reply
+    if ask.json_schema is not None:
+        import json
+
+        return json.dumps(example_of(ask.json_schema))
+    if ask.json_object:
+        return '{"answer": "ok"}'
+    return preamble + _prose(ask)
+
+
+def _prose(ask: Ask) -> str:
+    if ask.last_tool_result is not None:
+        return f"The tool returned: {ask.last_tool_result}"
+    if ask.last_user.startswith("say:"):
+        return ask.last_user[4:].strip()
+    seen = f" I see {ask.images} image{'s' if ask.images != 1 else ''}." if ask.images else ""
+    return f"Hello from {ask.model}.{seen} You said: {ask.last_user}"
 
 
 def _tool_calls(ask: Ask) -> list[ToolCall]:

@@ -61,7 +61,8 @@ def ask_from_anthropic(body: dict[str, Any]) -> Ask:
             ask.last_tool_result = _text(results[-1].get("content"))
         else:
             ask.last_tool_result = None
-        ask.last_user = _text(content) or ask.last_user
+        if not results:
+            ask.previous_user, ask.last_user = ask.last_user, _text(content)
         ask.images += sum(1 for b in blocks if isinstance(b, dict) and b.get("type") == "image")
     ask.tools = [(t.get("name", "tool"), t.get("input_schema")) for t in body.get("tools") or []]
     choice = body.get("tool_choice") or {}
@@ -143,7 +144,11 @@ class FakeAnthropic(FakeProvider):
         if spec.context_window is not None and self._prompt_tokens(body) > spec.context_window:
             count = self._prompt_tokens(body)
             return anthropic_error(400, f"prompt is too long: {count} tokens > {spec.context_window} maximum")
-        ans = answer(ask_from_anthropic(body), spec.reply)
+        ask = ask_from_anthropic(body)
+        refused = self.prefill_refused(ask, spec)
+        if refused is not None:
+            return refused
+        ans = answer(ask, spec.reply, preamble=spec.preamble, obeys=spec.obeys)
         thinking = (body.get("thinking") or {}).get("type") == "enabled"
         thought = "Let me think about this step by step." if thinking else ""
         usage = self._usage(body, spec, ans, fault)

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from pointsman.fakes.answers import Ask
 from pointsman.fakes.faults import Fault, FaultBook
 from pointsman.tokens import TokenCounter
 
@@ -37,6 +38,14 @@ class FakeModel:
     reasoning_tokens: int = 0
     context_window: int | None = None
     """Prompts longer than this get the provider's context-length error."""
+    prefill: str = "continue"
+    """A trailing assistant message: `continue` it (Anthropic, DeepSeek), `ignore` it and answer
+    afresh (OpenAI), or `reject` the request with a 400 (models that refuse prefill)."""
+    preamble: str = ""
+    """Put before every text answer ("Sure! "), so this model's wording differs from another's."""
+    obeys: bool = True
+    """Follows a request to continue a cut-off reply (repeating its last words first); False: a model
+    that ignores the instruction and answers something else."""
 
 
 @dataclass(slots=True)
@@ -162,6 +171,20 @@ class FakeProvider:
 
     def error_frame(self, fault: Fault) -> bytes:
         raise NotImplementedError
+
+    def prefill_refused(self, ask: Ask, spec: FakeModel) -> web.Response | None:
+        """A model that refuses an assistant prefill answers 400; one that ignores it starts afresh."""
+        if not ask.prefill:
+            return None
+        if spec.prefill == "reject":
+            return self.error_response(
+                400,
+                "This model does not support assistant message prefill. The conversation must end "
+                "with a user message.",
+            )
+        if spec.prefill == "ignore":
+            ask.prefill = ""
+        return None
 
     done_frame: bytes | None = None
     malformed_frame = b"data: {not json\n\n"

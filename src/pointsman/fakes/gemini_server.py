@@ -102,7 +102,8 @@ def ask_from_gemini(model: str, body: dict[str, Any]) -> Ask:
             ask.last_tool_result = str(response.get("content", orjson.dumps(response).decode()))
         else:
             ask.last_tool_result = None
-            ask.last_user = " ".join(p["text"] for p in parts if isinstance(p, dict) and "text" in p)
+            text = " ".join(p["text"] for p in parts if isinstance(p, dict) and "text" in p)
+            ask.previous_user, ask.last_user = ask.last_user, text
         ask.images += sum(1 for p in parts if isinstance(p, dict) and "inlineData" in p)
     for tool in body.get("tools") or []:
         for fn in tool.get("functionDeclarations") or []:
@@ -166,7 +167,7 @@ class FakeGemini(FakeProvider):
                 f"The input token count ({prompt}) exceeds the maximum number of tokens allowed ({limit})."
             )
             return gemini_error(400, message)
-        ans = answer(ask_from_gemini(model, body), spec.reply)
+        ans = answer(ask_from_gemini(model, body), spec.reply, preamble=spec.preamble, obeys=spec.obeys)
         ident = hashlib.sha1(orjson.dumps(body.get("contents"))).hexdigest()[:22]
         no_usage = fault is not None and fault.kind == "no_usage"
         if method == "streamGenerateContent":

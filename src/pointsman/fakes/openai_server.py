@@ -50,7 +50,7 @@ def ask_from_openai(body: dict[str, Any]) -> Ask:
     ask = Ask(model=str(body.get("model")))
     for message in messages:
         if message.get("role") == "user":
-            ask.last_user = text_of(message.get("content"))
+            ask.previous_user, ask.last_user = ask.last_user, text_of(message.get("content"))
             ask.images += count_images(message.get("content"))
             ask.last_tool_result = None
         elif message.get("role") == "tool":
@@ -137,7 +137,11 @@ class FakeOpenAI(FakeProvider):
                 code="context_length_exceeded",
                 param="messages",
             )
-        ans = answer(ask_from_openai(body), spec.reply)
+        ask = ask_from_openai(body)
+        refused = self.prefill_refused(ask, spec)
+        if refused is not None:
+            return refused
+        ans = answer(ask, spec.reply, preamble=spec.preamble, obeys=spec.obeys)
         completion_tokens = self._completion_tokens(ans) + spec.reasoning_tokens
         usage = None
         if spec.usage and not (fault and fault.kind == "no_usage"):

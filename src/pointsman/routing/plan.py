@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Hedge
-
-if TYPE_CHECKING:
-    from pointsman.engine.checks import CheckPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +23,39 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckPolicy:
+    """Which answer checks run; each one is independent of the others."""
+
+    empty: bool = True
+    """An answer with no text, no tool call and no refusal."""
+    refusal: bool = True
+    """A structured refusal (`message.refusal`, finish_reason content_filter) or a `refusal_patterns` hit."""
+    refusal_patterns: tuple[re.Pattern[str], ...] = ()
+    """Searched in the first 300 characters of the answer text."""
+    json: bool = True
+    """The content must be the JSON the request's `response_format` asked for."""
+    tools: bool = True
+    """Tool calls must name a declared tool, with JSON-object arguments that match its parameters."""
+    logprob_floor: float | None = None
+    """Minimum mean token logprob; answers without logprobs pass."""
+
+    @property
+    def active(self) -> bool:
+        return self.empty or self.refusal or self.json or self.tools or self.logprob_floor is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """How a plan is carried out. The default is manual routing's: one model, the provider's own
     timeouts, no retries, no checks."""
 
     deadline: float | None = None
+    """Seconds until the answer starts (a whole answer: until it arrives); None: no deadline."""
     attempt_timeout: float | None = None
     ttft_timeout: float | None = None
     stall_timeout: float | None = None
+    stream_timeout: float | None = None
+    """The longest a stream may flow, once started; None: as long as it keeps flowing."""
     retries: int = 0
     backoff: float = 0.2
     on_content_filter: str = "stop"

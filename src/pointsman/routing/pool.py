@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pointsman.catalog.model import CatalogModel
+from pointsman.config.schema import POOL_STRATEGIES
 from pointsman.state.health import Stats
 
-STRATEGIES = ("weighted", "latency", "least_busy", "cheapest")
+STRATEGIES = POOL_STRATEGIES
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,28 +7,27 @@ decision costs a few dict lookups and the conditions the request reaches.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pointsman.catalog.catalog import Catalog
 from pointsman.catalog.model import CatalogModel
-from pointsman.config.schema import Config, LatencyGuard, RouteConfig, Rule
+from pointsman.config.schema import Config, LatencyGuard, RouteConfig
 from pointsman.config.yamlsource import Path
-from pointsman.engine.checks import CheckPolicy
 from pointsman.errors import ConfigError, ModelNotFound
 from pointsman.routing import features
 from pointsman.routing.manual import ManualRouter
 from pointsman.routing.plan import (
     Attempt,
     Candidate,
+    CheckPolicy,
     Decision,
     Policy,
     RoutePlan,
     RouteRequest,
     compile_patterns,
 )
-from pointsman.routing.pool import STRATEGIES, Member, order
+from pointsman.routing.pool import Member, order
 from pointsman.routing.rules import CompiledRule, compile_rule, first_match
 from pointsman.state.health import Health, Stats
 
@@ -70,6 +69,7 @@ def _policy(route: RouteConfig) -> Policy:
         attempt_timeout=route.attempt_timeout,
         ttft_timeout=route.ttft_timeout,
         stall_timeout=route.stall_timeout,
+        stream_timeout=route.stream_timeout,
         retries=route.retries,
         backoff=route.backoff,
         on_content_filter=route.on_content_filter,
@@ -106,8 +106,7 @@ class _Builder:
 
     def route(self, name: str, route: RouteConfig) -> CompiledRoute:
         path: Path = ("routes", name)
-        self._check_numbers(route, path)
-        rules = tuple(compile_rule(rule, i) for i, rule in enumerate(self._rules(route, path)))
+        rules = tuple(compile_rule(rule, i) for i, rule in enumerate(route.rules))
         targets = {r.to: self.target(r.to, (*path, "rules", i, "to")) for i, r in enumerate(route.rules)}
         default = self.target(route.default, (*path, "default"))
         fallbacks = tuple(self.target(f, (*path, "fallbacks", i)) for i, f in enumerate(route.fallbacks))
@@ -125,39 +124,6 @@ class _Builder:
             policy=_policy(route),
         )
 
-    def _rules(self, route: RouteConfig, path: Path) -> tuple[Rule, ...]:
-        """The route's rules, once every regular expression in the route compiles."""
-        patterns: list[tuple[Path, str]] = [
-            ((*path, "rules", i, "when", "regex"), r.when.regex)
-            for i, r in enumerate(route.rules)
-            if r.when.regex
-        ]
-        patterns += [
-            ((*path, "checks", "refusal_patterns", i), p) for i, p in enumerate(route.checks.refusal_patterns)
-        ]
-        for where, pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise self._fail(where, f"bad regular expression: {exc}") from None
-        return route.rules
-
-    def _check_numbers(self, route: RouteConfig, path: Path) -> None:
-        positive = {
-            "deadline": route.deadline,
-            "attempt_timeout": route.attempt_timeout,
-            "ttft_timeout": route.ttft_timeout,
-            "stall_timeout": route.stall_timeout,
-        }
-        for key, value in positive.items():
-            if value is not None and value <= 0:
-                raise self._fail((*path, key), f"must be a positive number of seconds, got {value}")
-        for key, count in (("retries", route.retries), ("max_fallbacks", route.max_fallbacks)):
-            if count < 0:
-                raise self._fail((*path, key), f"cannot be negative, got {count}")
-        if route.on_content_filter not in ("stop", "fallback"):
-            raise self._fail((*path, "on_content_filter"), "must be 'stop' or 'fallback'")
-
 
 class RouteRouter:
     """Routes by name; any other name is manual routing (a catalog model, an alias, provider/model)."""
@@ -172,20 +138,6 @@ class RouteRouter:
         rng: Callable[[], float] = random.random,
     ) -> None:
         builder = _Builder(config, catalog, fail or _raise)
-        for name, pool in config.pools.items():
-            if pool.strategy not in STRATEGIES:
-                raise (fail or _raise)(
-                    ("pools", name, "strategy"),
-                    f"unknown strategy '{pool.strategy}'; one of: {', '.join(STRATEGIES)}",
-                )
-            if not pool.members:
-                raise (fail or _raise)(("pools", name, "members"), "a pool needs at least one member")
-            for i, member in enumerate(pool.members):
-                if not member.weight > 0:
-                    raise (fail or _raise)(
-                        ("pools", name, "members", i, "weight"),
-                        f"must be a positive number, got {member.weight}",
-                    )
         self._routes = {name: builder.route(name, route) for name, route in config.routes.items()}
         self._manual = ManualRouter(catalog)
         self._health = health

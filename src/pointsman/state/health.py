@@ -8,6 +8,7 @@ is let through as a probe → closed on its success, open again on its failure.
 
 from __future__ import annotations
 
+import enum
 import time
 from collections import deque
 from collections.abc import Callable
@@ -43,12 +44,21 @@ class Stats:
 EMPTY = Stats()
 
 
+class Admission(enum.IntEnum):
+    """Whether a request may go to a model now. False-y when refused."""
+
+    REFUSED = 0
+    ADMITTED = 1
+    PROBE = 2
+    """Admitted as the half-open circuit's one probe: one attempt, no retries."""
+
+
 class Health(Protocol):
     """What the engine and routing need from health state; one implementation per backend."""
 
-    def admit(self, model: str) -> bool:
-        """May a request go to `model` now? False while its circuit is open; in half-open, True
-        for exactly one probe."""
+    def admit(self, model: str) -> Admission:
+        """May a request go to `model` now? Refused while its circuit is open; in half-open,
+        admitted as the probe for exactly one request."""
 
     def started(self, model: str) -> None: ...
 
@@ -102,19 +112,19 @@ class LocalHealth:
             self._models[model] = state
         return state
 
-    def admit(self, model: str) -> bool:
+    def admit(self, model: str) -> Admission:
         state = self._models.get(model)
         if state is None or state.circuit == CLOSED:
-            return True
+            return Admission.ADMITTED
         if state.circuit == OPEN:
             if self._clock() < state.open_until:
-                return False
+                return Admission.REFUSED
             state.circuit, state.probing = HALF_OPEN, False
             state.cached_at = -1e18
         if state.probing:
-            return False
+            return Admission.REFUSED
         state.probing = True
-        return True
+        return Admission.PROBE
 
     def started(self, model: str) -> None:
         self._get(model).in_flight += 1

@@ -38,3 +38,14 @@ def usage_json(usage: Usage) -> dict[str, Any]:
         "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
         "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
     }
+
+
+def with_usage(original: Any, usage: Usage) -> dict[str, Any]:
+    """An upstream usage object carrying `usage`'s counts, its other fields kept (audio tokens,
+    prediction tokens, vendor extras): a continued stream's usage is the sum of its parts."""
+    out = dict(original) if isinstance(original, dict) else {}
+    new = usage_json(usage)
+    for key, value in new.items():
+        kept = out.get(key)
+        out[key] = {**kept, **value} if isinstance(value, dict) and isinstance(kept, dict) else value
+    return out

@@ -1,0 +1,137 @@
+"""The one composition root: every part of a gateway, built from its config.
+
+The app, the CLI, the benchmarks and the tests all build through `build()`, and inject what they
+need to replace (the upstream transport, the clock, the ledger store, the health state) here, never
+by reaching into the parts afterwards.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from pointsman.api.auth import Auth
+from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
+from pointsman.clock import Clock, SystemClock
+from pointsman.config.loader import vendors
+from pointsman.config.schema import Config
+from pointsman.config.yamlsource import Path
+from pointsman.engine import Engine, Parts
+from pointsman.errors import ConfigError
+from pointsman.ledger.sink import BatchingLedger, LedgerStore
+from pointsman.ledger.sqlite import SQLiteStore
+from pointsman.providers.base import Endpoint, Provider
+from pointsman.providers.registry import PRESETS, build_provider
+from pointsman.routing.router import RouteRouter
+from pointsman.state.health import Health, LocalHealth
+from pointsman.tokens import TokenCounter
+from pointsman.upstream.client import UpstreamClient
+
+
+def endpoints(config: Config) -> dict[str, Endpoint]:
+    out = {}
+    for name, p in config.providers.items():
+        preset = PRESETS.get(p.preset)
+        out[name] = Endpoint(
+            name=name,
+            type=p.type,
+            base_url=p.base_url,
+            api_key=p.api_key,
+            auth_header=p.auth_header,
+            headers=dict(p.headers),
+            connect_timeout=p.timeouts.connect,
+            read_timeout=p.timeouts.read,
+            stream_usage=bool(p.stream_usage),
+            strip_fields=preset.strip_fields if preset else (),
+            ca_file=p.ca_file,
+        )
+    return out
+
+
+def config_fail(config: Config) -> Callable[[Path, str], ConfigError]:
+    """Errors that name the config file, line and key (`gw.yaml:12: routes.auto.default: ...`)."""
+
+    def fail(path: Path, problem: str) -> ConfigError:
+        return config.locate(path, problem)
+
+    return fail
+
+
+def catalog_of(config: Config) -> Catalog:
+    return build_catalog(config, vendors(config), price_lists(config), config_fail(config))
+
+
+def router_of(
+    config: Config, catalog: Catalog, health: Health, rng: Callable[[], float] = random.random
+) -> RouteRouter:
+    """Every route's targets resolved and rules compiled now, so a mistake fails at start."""
+    return RouteRouter(config, catalog, health, fail=config_fail(config), rng=rng)
+
+
+class Gateway:
+    """Everything a running gateway holds; nothing global."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        transport: UpstreamClient | None,
+        clock: Clock,
+        ledger_store: LedgerStore | None,
+        health: Health | None,
+        rng: Callable[[], float],
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.catalog = catalog_of(config)
+        self.auth = Auth(config.server)
+        self.max_body = config.server.max_body_bytes
+        self.providers: dict[str, Provider] = {n: build_provider(e) for n, e in endpoints(config).items()}
+        self.ledger = BatchingLedger(
+            ledger_store or SQLiteStore(config.ledger.path),
+            batch_size=config.ledger.batch_size,
+            flush_interval=config.ledger.flush_interval,
+        )
+        self._upstream = transport
+        self.tokens = TokenCounter()
+        self.health = health or LocalHealth(config.health, clock=clock.now)
+        self.router = router_of(config, self.catalog, self.health, rng)
+        parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng)
+        self.engine = Engine(self.router, parts)
+        self.ready = False
+
+    def upstream(self) -> UpstreamClient:
+        assert self._upstream is not None, "the gateway has not started"
+        return self._upstream
+
+    async def startup(self) -> None:
+        if self._upstream is None:
+            self._upstream = UpstreamClient()  # its connections belong to the running loop
+        self.ledger.start()
+        self.ready = True
+
+    async def shutdown(self) -> None:
+        self.ready = False
+        await self.ledger.close()
+        if self._upstream is not None:
+            await self._upstream.close()
+
+
+def build(
+    config: Config,
+    *,
+    transport: UpstreamClient | None = None,
+    clock: Clock | None = None,
+    ledger_store: LedgerStore | None = None,
+    health: Health | None = None,
+    rng: Callable[[], float] = random.random,
+) -> Gateway:
+    """A gateway from `config`; raises ConfigError naming the file, line and key of a mistake."""
+    return Gateway(
+        config,
+        transport=transport,
+        clock=clock or SystemClock(),
+        ledger_store=ledger_store,
+        health=health,
+        rng=rng,
+    )

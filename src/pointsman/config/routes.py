@@ -1,0 +1,67 @@
+"""Checks of routes and pools that need nothing but the config: numbers, patterns, strategies, names.
+
+Whether each target names a known model or pool is checked where routes are compiled (the router,
+built by the composition root at start), with the same file:line messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+
+from pointsman.config.schema import POOL_STRATEGIES, Config, RouteConfig
+from pointsman.config.yamlsource import Path
+from pointsman.errors import ConfigError
+
+Fail = Callable[[Path, str], ConfigError]
+
+
+def check_routes(config: Config, models: Collection[str], fail: Fail) -> None:
+    for name, pool in config.pools.items():
+        path: Path = ("pools", name)
+        if pool.strategy not in POOL_STRATEGIES:
+            raise fail(
+                (*path, "strategy"),
+                f"unknown strategy '{pool.strategy}'; one of: {', '.join(POOL_STRATEGIES)}",
+            )
+        if not pool.members:
+            raise fail((*path, "members"), "a pool needs at least one member")
+        for i, member in enumerate(pool.members):
+            if not member.weight > 0:
+                raise fail((*path, "members", i, "weight"), f"must be a positive number, got {member.weight}")
+    for name, route in config.routes.items():
+        if name in config.pools or name in models:
+            kind = "pool" if name in config.pools else "model"
+            raise fail(("routes", name), f"'{name}' is already a {kind}; a route needs a name of its own")
+        _check_route(route, ("routes", name), fail)
+
+
+def _check_route(route: RouteConfig, path: Path, fail: Fail) -> None:
+    seconds = {
+        "deadline": route.deadline,
+        "attempt_timeout": route.attempt_timeout,
+        "ttft_timeout": route.ttft_timeout,
+        "stall_timeout": route.stall_timeout,
+        "stream_timeout": route.stream_timeout,
+    }
+    for key, value in seconds.items():
+        if value is not None and not value > 0:
+            raise fail((*path, key), f"must be a positive number of seconds, got {value}")
+    for key, count in (("retries", route.retries), ("max_fallbacks", route.max_fallbacks)):
+        if count < 0:
+            raise fail((*path, key), f"cannot be negative, got {count}")
+    if route.on_content_filter not in ("stop", "fallback"):
+        raise fail((*path, "on_content_filter"), "must be 'stop' or 'fallback'")
+    patterns: list[tuple[Path, str]] = [
+        ((*path, "rules", i, "when", "regex"), r.when.regex)
+        for i, r in enumerate(route.rules)
+        if r.when.regex
+    ]
+    patterns += [
+        ((*path, "checks", "refusal_patterns", i), p) for i, p in enumerate(route.checks.refusal_patterns)
+    ]
+    for where, pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise fail(where, f"bad regular expression: {exc}") from None
