@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import openai
+import orjson
 import pytest
 
 from pointsman.api.app import GatewayApp
 from pointsman.config.loader import parse_config
-from pointsman.fakes.base import FakeModel
+from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.ledger.sqlite import read_rows
 from pointsman.serving import BackgroundServers
@@ -153,9 +154,7 @@ def fake(servers: BackgroundServers) -> FakeOpenAI:
 def _clean_fake(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "fake" in request.fixturenames:
-        fake: FakeOpenAI = request.getfixturevalue("fake")
-        fake.faults.clear()
-        fake.seen.clear()
+        reset(request.getfixturevalue("fake"))
 
 
 _counter = itertools.count()
@@ -187,6 +186,26 @@ def make_gateway(
 @pytest.fixture(scope="session")
 def gateway(make_gateway: Callable[..., Gateway]) -> Gateway:
     return make_gateway()
+
+
+EXPLAIN = {"x-pointsman-explain": "1"}
+"""Ask for the routing trace in `x-pointsman-trace`."""
+
+
+def trace_of(headers: Any) -> dict[str, Any]:
+    return orjson.loads(headers["x-pointsman-trace"])  # type: ignore[no-any-return]
+
+
+def seen(fake: FakeProvider, model: str) -> int:
+    """Requests `fake` received for `model`."""
+    return sum(1 for s in fake.seen if s.model == model)
+
+
+def reset(*fakes: FakeProvider) -> None:
+    """Forget scripted faults and seen requests, so the next test starts clean."""
+    for fake in fakes:
+        fake.faults.clear()
+        fake.seen.clear()
 
 
 def user(text: str) -> list[dict[str, Any]]:

@@ -14,10 +14,9 @@ from dataclasses import replace
 from typing import Any
 
 import openai
-import orjson
 import pytest
 
-from conftest import Gateway, ManualClock, user
+from conftest import EXPLAIN, Gateway, ManualClock, reset, seen, trace_of, user
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeModel
 from pointsman.fakes.faults import Fault
@@ -94,9 +93,7 @@ def afake(servers: BackgroundServers) -> FakeAnthropic:
 @pytest.fixture(autouse=True)
 def _clean(ofake: FakeOpenAI, afake: FakeAnthropic) -> Iterator[None]:
     yield
-    for fake in (ofake, afake):
-        fake.faults.clear()
-        fake.seen.clear()
+    reset(ofake, afake)
 
 
 @pytest.fixture
@@ -113,19 +110,8 @@ def route(
     return make
 
 
-def seen(fake: FakeOpenAI | FakeAnthropic, model: str) -> int:
-    return sum(1 for s in fake.seen if s.model == model)
-
-
-def trace_of(headers: Any) -> dict[str, Any]:
-    return orjson.loads(headers["x-pointsman-trace"])  # type: ignore[no-any-return]
-
-
 def outcomes(trace: dict[str, Any]) -> list[tuple[str, str]]:
     return [(a["model"], a["outcome"]) for a in trace["attempts"]]
-
-
-EXPLAIN = {"x-pointsman-explain": "1"}
 
 
 def whole(gw: Gateway, text: str = f"say: {WORDS}") -> tuple[str, Any, float]:
@@ -504,3 +490,27 @@ def test_a_flapping_primary_is_served_by_the_fallback_and_back_soon_after_recove
     after = [one() for _ in range(150)]
     assert "cheap" in after and after.index("cheap") * 0.2 <= 10.2, "back within one cooldown"
     assert set(after[after.index("cheap") :]) == {"cheap"}
+
+
+def test_a_stream_cut_is_billed_by_one_rule_before_and_after_the_answer_shows(
+    route: Callable[..., Gateway], ofake: FakeOpenAI
+) -> None:
+    """Cut before any text: retried unseen, and what the provider billed for the cut part is
+    discarded. Cut after text, with no seam: the part the client got is the row's cost."""
+    gw = route("cheap", "deaf")
+    ofake.inject(Fault("cut", after=1, model="cheap-1"))  # the role chunk went out, then nothing
+    text, headers, _, usage = streamed(gw)
+    assert text == WORDS and headers["x-pointsman-model"] == "cheap"
+    row = gw.row(headers["x-pointsman-request-id"])
+    assert outcomes(row["trace"]) == [("cheap", "retried"), ("cheap", "answered")]
+    assert float(row["discarded_cost_usd"]) > 0, "the provider read the prompt of the cut attempt"
+    assert usage is not None and usage.completion_tokens == row["completion_tokens"]
+    expected = (row["prompt_tokens"] * 0.10 + row["completion_tokens"] * 0.40) / 1_000_000
+    assert abs(float(row["cost_usd"]) - expected) < 1e-12, "the answer's cost is the answer's"
+
+    ofake.inject(Fault("cut", after=5, model="cheap-1"))
+    with pytest.raises(openai.APIError):
+        streamed(gw)
+    row = gw.rows()[-1]
+    assert row["status"] == 502 and float(row["cost_usd"]) > 0 and row["completion_tokens"] > 0
+    assert float(row["discarded_cost_usd"]) > 0, "the fallback's answers that found no seam"

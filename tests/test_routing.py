@@ -11,7 +11,7 @@ import openai
 import orjson
 import pytest
 
-from conftest import Gateway, user
+from conftest import EXPLAIN, Gateway, reset, seen, trace_of, user
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeModel
 from pointsman.fakes.faults import Fault
@@ -80,9 +80,7 @@ def claude(servers: BackgroundServers) -> FakeAnthropic:
 @pytest.fixture(autouse=True)
 def _clean(rfake: FakeOpenAI, claude: FakeAnthropic) -> Iterator[None]:
     yield
-    for fake in (rfake, claude):
-        fake.faults.clear()
-        fake.seen.clear()
+    reset(rfake, claude)
 
 
 @pytest.fixture
@@ -96,21 +94,11 @@ def routed(
     return make
 
 
-def seen(fake: FakeOpenAI | FakeAnthropic, model: str) -> int:
-    return sum(1 for s in fake.seen if s.model == model)
-
-
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     return "".join(b.get("text", "") for b in content if isinstance(b, dict))
 
-
-def trace_of(headers: Any) -> dict[str, Any]:
-    return orjson.loads(headers["x-pointsman-trace"])  # type: ignore[no-any-return]
-
-
-EXPLAIN = {"x-pointsman-explain": "1"}
 
 CHAIN = """
 routes:
