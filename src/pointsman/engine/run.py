@@ -157,21 +157,33 @@ class Run:
         drop: Callable[[R, CheckFailure], Awaitable[None]],
     ) -> tuple[R, CheckFailure | None]:
         """The first answer that passes the checks; a bad one escalates to a higher tier, up to the
-        route's cap. When every tier fails them, the last answer is still the best there is."""
+        route's cap. When every tier fails them, or a later tier fails outright, the last answer is
+        still the best there is."""
         kept: tuple[R, CheckFailure] | None = None
-        async for candidate, budget in self.walk.candidates():
-            result = await self.attempt(candidate, budget, once)
-            if result is None:
-                continue
-            failure = judge(result)
+        start = 0
+        try:
+            while (found := await self.walk.next(start)) is not None:
+                candidate, budget = found
+                start = candidate.index + 1
+                result = await self.attempt(candidate, budget, once)
+                if result is None:
+                    continue
+                failure = judge(result)
+                if kept is not None:
+                    await drop(*kept)
+                    kept = None
+                if failure is None:
+                    return result, None
+                kept = result, failure
+                if not self.escalate(result.live):
+                    break
+        except PointsmanError:
+            if kept is None:
+                raise
+        except BaseException:
             if kept is not None:
                 await drop(*kept)
-                kept = None
-            if failure is None:
-                return result, None
-            kept = result, failure
-            if not self.escalate(result.live):
-                break
+            raise
         if kept is not None:
             return kept
         raise self.walk.exhausted()

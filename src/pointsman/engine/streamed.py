@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 Batch = list[tuple[Json, bytes | None]]
 Ready = Callable[[Progress], bool]
+STREAM_TIMEOUT = "stream_timeout"
 
 
 class StreamedAttempt:
@@ -50,6 +52,9 @@ class StreamedAttempt:
         """What the trace says of it when it answers (how its seam was made, ...)."""
         self._now = now
         self.first_token: float | None = None
+        """When the first visible token came."""
+        self.flowing_since: float | None = None
+        """When the first token of any kind came (reasoning included): from then on the stream flows."""
         self._upstream: UpstreamStream | None = None
         self._events: AsyncGenerator[list[SSEEvent], None] | None = None
         self._error: UpstreamError | None = None
@@ -100,6 +105,8 @@ class StreamedAttempt:
     def _note(self, batch: Batch) -> None:
         progress = self.progress
         progress.feed(batch)
+        if self.flowing_since is None and progress.started:
+            self.flowing_since = self._now()
         if self.first_token is None and progress.visible:
             self.first_token = self._now()
         if self.keep_all:
@@ -138,6 +145,15 @@ class StreamedAttempt:
         if seconds is not None and self._upstream is not None:
             self._upstream.set_read_timeout(seconds)
 
+    def flow_limit(
+        self, seconds: float | None, since: float | None = None
+    ) -> AbstractAsyncContextManager[object]:
+        """The route's `stream_timeout`, counted from when the stream (or `since`) started flowing."""
+        start = since if since is not None else self.flowing_since
+        if seconds is None or start is None:
+            return nullcontext()
+        return asyncio.timeout(max(start + seconds - self._now(), 0.0))
+
     async def close(self, *, abort: bool) -> None:
         events, self._events = self._events, None
         if events is not None:
@@ -172,19 +188,21 @@ class StreamOnce:
             except TimeoutError:
                 raise run.timed_out(model, budget, "sent no first token") from None
             current.set_stall(run.stall)
-            await current.read_until(self._ready)
+            async with current.flow_limit(run.policy.stream_timeout):
+                await current.read_until(self._ready)
             if not current.progress.visible and not current.complete:
                 raise UpstreamProtocolError(
                     f"provider '{model.provider}' ended the stream without an answer", provider=model.provider
                 )
             return current
-        except UpstreamError as error:
+        except (UpstreamError, TimeoutError) as exc:
             from pointsman.engine.run import Failed
 
-            live.failed(error)
+            error = stalled(run, current, exc)
+            live.failed(error, blame=current.progress.started or None)
             await current.close(abort=True)
             run.book.discard(spent(run, current))
-            raise Failed(live, stalled(run, current, error)) from None
+            raise Failed(live, error) from None
         except asyncio.CancelledError:
             await current.close(abort=True)
             run.cancelled(live, current.translator.text, current.translator.usage, current.opened)
@@ -205,11 +223,18 @@ def spent(run: Run, current: StreamedAttempt) -> Decimal | None:
     return priced(current.live.model, usage)
 
 
-def stalled(run: Run, current: StreamedAttempt, error: UpstreamError) -> UpstreamError:
-    """A read timeout once the stream flowed is the stall limit: say so, with the model."""
+def stalled(run: Run, current: StreamedAttempt, error: UpstreamError | TimeoutError) -> UpstreamError:
+    """Say what a stream's failure was: a read timeout once the stream flowed is the stall limit, a
+    TimeoutError here the route's `stream_timeout`."""
+    model = current.live.model
+    if isinstance(error, TimeoutError):
+        return UpstreamTimeout(
+            f"the answer took longer than the route's stream_timeout of {run.policy.stream_timeout:g} s",
+            provider=model.provider,
+            code=STREAM_TIMEOUT,
+        )
     if not isinstance(error, UpstreamTimeout) or not current.progress.started or run.stall is None:
         return error
-    model = current.live.model
     return UpstreamTimeout(
         f"provider '{model.provider}' ({model.name}) stalled: nothing for {run.stall:.1f} s (the route's "
         "stall limit)",

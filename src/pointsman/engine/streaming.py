@@ -8,7 +8,6 @@ part is billed, and the client's final usage is the sum of the parts, as the led
 from __future__ import annotations
 
 import asyncio
-from contextlib import AbstractAsyncContextManager, nullcontext
 
 from pointsman.engine.assemble import assemble
 from pointsman.engine.call import ChunkSink
@@ -17,13 +16,11 @@ from pointsman.engine.continuation import continue_stream
 from pointsman.engine.costs import partial, priced
 from pointsman.engine.progress import Progress
 from pointsman.engine.run import Run
-from pointsman.engine.streamed import StreamedAttempt, StreamOnce, spent, stalled
-from pointsman.errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
+from pointsman.engine.streamed import STREAM_TIMEOUT, StreamedAttempt, StreamOnce, spent, stalled
+from pointsman.errors import UpstreamError, UpstreamProtocolError
 
 REFUSAL_WINDOW = 300
 """Characters a stream holds back when refusal patterns must see the answer's opening."""
-
-STREAM_TIMEOUT = "stream_timeout"
 
 
 def _to_the_end(progress: Progress) -> bool:
@@ -62,9 +59,9 @@ async def deliver(run: Run, current: StreamedAttempt, sink: ChunkSink) -> None:
     parts = [current]
     run.first_token = current.first_token
     await sink.start(run.meta(current.live))
-    ends_at = _stream_end(run)
+    since = current.flowing_since  # stream_timeout bounds the whole answer, continuations included
     while True:
-        error = await _pipe(run, current, sink, ends_at)
+        error = await _pipe(run, current, sink, since)
         if error is None:
             _answered(run, current)
             await sink.finish(run.book.usage(), run.book.cost())
@@ -85,20 +82,12 @@ async def deliver(run: Run, current: StreamedAttempt, sink: ChunkSink) -> None:
         parts.append(current)
 
 
-def _stream_end(run: Run) -> float | None:
-    limit = run.policy.stream_timeout
-    return None if limit is None else run.parts.clock.now() + limit
-
-
 async def _pipe(
-    run: Run, current: StreamedAttempt, sink: ChunkSink, ends_at: float | None
+    run: Run, current: StreamedAttempt, sink: ChunkSink, since: float | None
 ) -> UpstreamError | None:
     """Pipe `current` to the client; the error that broke it, or None when it finished."""
-    limit: AbstractAsyncContextManager[object] = nullcontext()
-    if ends_at is not None:
-        limit = asyncio.timeout(max(ends_at - run.parts.clock.now(), 0.0))
     try:
-        async with limit:
+        async with current.flow_limit(run.policy.stream_timeout, since):
             held = current.take_held()
             if held:
                 await sink.chunks(held)
@@ -111,15 +100,8 @@ async def _pipe(
                 f"provider '{provider}' ended the stream before the answer was complete", provider=provider
             )
         return None
-    except UpstreamError as error:
+    except (UpstreamError, TimeoutError) as error:
         return stalled(run, current, error)
-    except TimeoutError:
-        model = current.live.model
-        return UpstreamTimeout(
-            f"the answer took longer than the route's stream_timeout of {run.policy.stream_timeout:g} s",
-            provider=model.provider,
-            code=STREAM_TIMEOUT,
-        )
     except asyncio.CancelledError:
         translator = current.translator
         run.cancelled(current.live, translator.text, translator.usage)
@@ -144,7 +126,7 @@ def _answered(run: Run, current: StreamedAttempt) -> None:
 def _interrupted(run: Run, current: StreamedAttempt, error: UpstreamError, shown: int) -> None:
     """Part of the answer reached the client, then the stream broke: that part is billed."""
     live = current.live
-    live.failed(error)
+    live.failed(error, blame=True)  # it had started answering: a stall or a break is the model's
     cost = spent(run, current)
     usage = partial(
         run.parts.tokens, run.call.body, live.model, current.translator.text, current.translator.usage

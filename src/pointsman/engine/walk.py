@@ -4,7 +4,6 @@ A candidate that cannot be tried is recorded as skipped, with why."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from pointsman.engine.book import Candidate
@@ -37,8 +36,9 @@ class Walk:
         """Candidates from `index` on not tried yet (for each attempt's share of the deadline)."""
         return sum(1 for a in self._attempts[index:] if a.model.name not in self.tried) or 1
 
-    async def candidates(self, start: int = 0) -> AsyncIterator[tuple[Candidate, Budget]]:
-        """Each candidate that may be tried now, with its budget; the walk ends when time runs out."""
+    async def next(self, start: int) -> tuple[Candidate, Budget] | None:
+        """The first candidate from `start` on that may be tried now, with its budget; None when
+        there is none, or no time is left for one."""
         index = start
         while index < len(self._attempts):
             attempt = self._attempts[index]
@@ -52,13 +52,14 @@ class Walk:
             budget = self._run.budget(self.left(index - 1))
             if budget is None:
                 self.out_of_time(index - 1)
-                return
+                return None
             admission = self.admit(attempt)
             if not admission:
                 self._run.book.skip(attempt, "circuit open")
                 continue
             self.tried.add(attempt.model.name)
-            yield Candidate(index - 1, attempt, admission == Admission.PROBE), budget
+            return Candidate(index - 1, attempt, admission == Admission.PROBE), budget
+        return None
 
     def out_of_time(self, index: int) -> None:
         for attempt in self._attempts[index:]:
