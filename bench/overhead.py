@@ -3,6 +3,7 @@ through LiteLLM's proxy, in one run.
 
     python bench/overhead.py                    # everything (LiteLLM if its bench venv exists)
     python bench/overhead.py --quick            # shorter runs
+    python bench/overhead.py --baseline REV     # also an earlier commit of pointsman, side by side
     (`pointsman-auto` is the same gateway asked for a route: rules, a fallback tier, answer checks)
     bash bench/setup_litellm.sh                 # once: LiteLLM's proxy in its own venv
 
@@ -104,7 +105,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (its own threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(target: Target, connections: int, seconds: float, stream: bool) -> dict[str, float]:
+    """Requests/s, and the gateway's CPU per request: the CPU a request costs does not depend on how
+    much of the shared machine the run happened to get, so it compares better than requests/s."""
+    cpu = cpu_seconds(target.proc.pid) if target.proc is not None else 0.0
+    result = _wrk(target, connections, seconds, stream)
+    if target.proc is not None and result["requests"]:
+        result["cpu_us"] = (cpu_seconds(target.proc.pid) - cpu) / result["requests"] * 1e6
+    return result
+
+
+def _wrk(target: Target, connections: int, seconds: float, stream: bool) -> dict[str, float]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     body = target.body(stream).decode().replace("\\", "\\\\").replace("'", "\\'")
     script.write_text(
@@ -137,6 +154,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--skip-litellm", action="store_true")
+    parser.add_argument("--baseline", help="a git revision of pointsman to measure beside this one")
     parser.add_argument("--json", help="write results here too")
     args = parser.parse_args()
     if args.quick:
@@ -165,25 +183,21 @@ def main() -> None:
             "      - {when: {language: [ja, zh]}, to: big}\n"
             "      - {when: {prompt_tokens: {gt: 4000}}, to: big}\n"
         )
-        gateway = start(
-            [
-                sys.executable,
-                "-m",
-                "pointsman",
-                "serve",
-                "--config",
-                str(work / "gw.yaml"),
-                "--log-level",
-                "warning",
-            ],
-            gw_port,
-        )
+        gateway = serve_pointsman(work / "gw.yaml", gw_port)
         procs.append(gateway)
         targets = [
             Target("direct", f"{upstream}/chat/completions", "small-1", None),
             Target("pointsman", f"http://127.0.0.1:{gw_port}/v1/chat/completions", "small", gateway),
             Target("pointsman-auto", f"http://127.0.0.1:{gw_port}/v1/chat/completions", "auto", gateway),
         ]
+        if args.baseline:
+            port = free_port()
+            text = (work / "gw.yaml").read_text().replace(f"port: {gw_port}", f"port: {port}")
+            (work / "base.yaml").write_text(text.replace("ledger.db", "base-ledger.db"))
+            base = serve_pointsman(work / "base.yaml", port, checkout(args.baseline, work / "base"))
+            procs.append(base)
+            url = f"http://127.0.0.1:{port}/v1/chat/completions"
+            targets += [Target("before", url, "small", base), Target("before-auto", url, "auto", base)]
         if LITELLM.exists() and not args.skip_litellm:
             (work / "litellm.yaml").write_text(
                 "model_list:\n  - model_name: small\n    litellm_params:\n"
@@ -221,7 +235,22 @@ def main() -> None:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if args.baseline:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(work / "base")])
         shutil.rmtree(work, ignore_errors=True)
+
+
+def serve_pointsman(config: Path, port: int, source: Path | None = None) -> subprocess.Popen[bytes]:
+    """`pointsman serve` from this checkout, or from `source` (an earlier revision's src folder)."""
+    env = {**os.environ, "PYTHONPATH": str(source)} if source is not None else None
+    command = [sys.executable, "-m", "pointsman", "serve", "--config", str(config), "--log-level", "warning"]
+    return start(command, port, env)
+
+
+def checkout(revision: str, where: Path) -> Path:
+    """An earlier revision's source tree, for measuring before and after in one run."""
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), revision], check=True)
+    return where / "src"
 
 
 def ledger_rows(path: Path, gateway: subprocess.Popen[bytes]) -> int:
@@ -285,6 +314,12 @@ def report(r: dict[str, Any]) -> None:
         if "litellm" in names:
             ratio = row["pointsman"]["rps"] / row["litellm"]["rps"]
             print(f"    pointsman / litellm                {ratio:>14.1f}x")
+        ratio = row["pointsman-auto"]["rps"] / row["pointsman"]["rps"]
+        print(f"    route / named model                {ratio:>14.2f}")
+    print("\ngateway CPU per request (µs)           " + "".join(f"{n:>14}" for n in names[1:]))
+    for key, row in r["throughput"].items():
+        cells = "".join(f"{row[n].get('cpu_us', 0):>14.0f}" for n in names[1:])
+        print(f"  {key:<37}{cells}")
     print("\nresident memory (MB)                   " + "".join(f"{n:>14}" for n in names[1:]))
     for key in ("start", "before", "after"):
         print(f"  {key:<37}" + "".join(f"{r['memory_mb'][n][key]:>14}" for n in names[1:]))

@@ -239,6 +239,21 @@ def test_the_deadline_does_not_cut_a_stream_that_flows(
     assert gw.row(headers["x-pointsman-request-id"])["status"] == 200
 
 
+def test_stream_timeout_bounds_a_flowing_stream_and_ends_it_cleanly(
+    route: Callable[..., Gateway], ofake: FakeOpenAI
+) -> None:
+    gw = route("steady", "mid", "    stream_timeout: 1\n")
+    received: list[str] = []
+    with pytest.raises(openai.APIError) as info:
+        for chunk in gw.client().chat.completions.create(
+            model="auto", messages=user(f"say: {WORDS}"), stream=True
+        ):
+            received.append(chunk.choices[0].delta.content or "")
+    assert "stream_timeout" in info.value.message and WORDS.startswith("".join(received))
+    assert 0 < len("".join(received)) < len(WORDS) and seen(ofake, "mid-1") == 0, "a limit, not a fault"
+    assert gw.rows()[-1]["status"] == 502
+
+
 # ---- a stream that breaks after text reached the client: continued, never repeated or skipped
 
 

@@ -531,6 +531,7 @@ def test_latency_guard_needs_min_samples() -> None:
     assert plan.decision is not None and plan.decision.decided_by == "default"
     assert all(not c.skipped for c in plan.decision.candidates)
     record(s.health, "big", 5000)
+    s.clock.advance(0.3)  # percentiles are recomputed at most every 0.25 s
     assert names(s.router.decide(req())) == ["small", "mid"]
 
 
@@ -856,8 +857,13 @@ def test_stats_are_cached_for_a_quarter_second() -> None:
     assert health.stats("m").samples == 1
     clock.advance(0.125)
     assert health.stats("m").samples == 0
-    record(health, "m", 200)  # a new outcome invalidates at once
+    record(health, "m", 200)  # an answer shows within a quarter second: recomputing per answer is costly
+    assert health.stats("m").samples == 0
+    clock.advance(0.26)
     assert health.stats("m").p50_ms == 200
+    health.started("m")
+    health.failed("m")  # a failure shows at once
+    assert health.stats("m").error_rate == 0.5
 
 
 # ---- 5. failover ---------------------------------------------------------------------------------------

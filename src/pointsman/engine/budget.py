@@ -36,12 +36,24 @@ class Budget:
     seconds: float | None
     """None: no limit here but the provider's own timeouts (manual routing)."""
     source: str
-    """For messages: "the route's ttft_timeout", "half the time left of the 10 s deadline", ..."""
+    """What set it: a configured key (ttft_timeout, attempt_timeout), HALF or REST of the deadline."""
+    deadline: float = 0.0
     fair: bool = True
     """A timeout within it says the model is slow or silent (it had a real share of the deadline)."""
 
     def describe(self) -> str:
-        return f"{self.seconds:.1f} s ({self.source})" if self.seconds is not None else "its time limit"
+        if self.seconds is None:
+            return "its time limit"
+        if self.source == HALF:
+            why = f"half the time left of the route's {self.deadline:g} s deadline"
+        elif self.source == REST:
+            why = f"what was left of the route's {self.deadline:g} s deadline"
+        else:
+            why = f"the route's {self.source}"
+        return f"{self.seconds:.1f} s ({why})"
+
+
+HALF, REST = "half", "rest"
 
 
 def stall_limit(policy: Policy) -> float | None:
@@ -83,22 +95,21 @@ class Window:
         """The budget of the next attempt, `left` candidates remaining (itself included); None when
         too little time is left to start one."""
         policy = self._policy
-        configured, name = (
-            (policy.ttft_timeout, "ttft_timeout") if stream else (policy.attempt_timeout, "attempt_timeout")
-        )
+        if stream:
+            configured, name = policy.ttft_timeout, "ttft_timeout"
+        else:
+            configured, name = policy.attempt_timeout, "attempt_timeout"
         remaining = self.remaining()
         if remaining is None:
-            return Budget(configured, f"the route's {name}")
+            return Budget(configured, name)
         if not first and remaining < self.usable:
             return None
         remaining = max(remaining, 0.0)
         deadline = self._deadline or 0.0
         if configured is not None and configured <= remaining:
-            return Budget(configured, f"the route's {name}")
+            return Budget(configured, name, deadline)
         if configured is None and left > 1:
-            share = remaining / 2
-            source = f"half the time left of the route's {deadline:g} s deadline"
+            share, source = remaining / 2, HALF
         else:  # the last candidate, or a configured limit the deadline cuts short: all that is left
-            share = remaining
-            source = f"what was left of the route's {deadline:g} s deadline"
-        return Budget(share, source, fair=first or share >= deadline * FAIR_SHARE)
+            share, source = remaining, REST
+        return Budget(share, source, deadline, fair=first or share >= deadline * FAIR_SHARE)

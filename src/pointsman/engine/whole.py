@@ -12,7 +12,7 @@ from pointsman.engine.call import Answer
 from pointsman.engine.checks import CheckFailure, check_answer
 from pointsman.engine.costs import answer_texts, estimate, priced
 from pointsman.engine.run import Failed, Run
-from pointsman.errors import UpstreamError
+from pointsman.errors import UpstreamError, UpstreamTimeout
 from pointsman.providers.base import Completion, Json
 from pointsman.usage import Usage
 
@@ -36,7 +36,7 @@ async def answer_whole(run: Run) -> Answer:
         detail = f"{failure.check}: {failure.detail}"
         run.book.end(result.live, "check_failed", detail, status=200, cost=result.answer.cost)
 
-    once = _whole_once(run)
+    once = _Once(run)
     result, failure = await run.first_acceptable(once, judge, drop)
     answer = result.answer
     _strip_logprobs(run, answer)
@@ -45,10 +45,6 @@ async def answer_whole(run: Run) -> Answer:
     run.book.end(result.live, "answered", kept, status=200, cost=answer.cost)
     answer.meta = run.meta(result.live)
     return answer
-
-
-def _whole_once(run: Run) -> _Once:
-    return _Once(run)
 
 
 class _Once:
@@ -63,9 +59,11 @@ class _Once:
         model = candidate.attempt.model
         try:
             try:
-                async with asyncio.timeout(budget.seconds):
-                    completion = await self._exchange(candidate)
-            except TimeoutError:
+                completion = await self._exchange(candidate, budget.seconds)
+            except UpstreamTimeout:
+                endpoint = run.parts.providers[model.provider].endpoint
+                if budget.seconds is None or budget.seconds >= endpoint.read_timeout:
+                    raise  # the provider's own read timeout came first
                 raise run.timed_out(model, budget, "sent no answer") from None
             if completion.usage is None:
                 await run.parts.tokens.ready(model.upstream, model.tokenizer)
@@ -81,7 +79,7 @@ class _Once:
         finally:
             live.released()  # nothing above ended it: the gateway itself failed during the attempt
 
-    async def _exchange(self, candidate: Candidate) -> Completion:
+    async def _exchange(self, candidate: Candidate, within: float | None) -> Completion:
         run = self._run
         model = candidate.attempt.model
         provider = run.parts.providers[model.provider]
@@ -91,7 +89,7 @@ class _Once:
             )
         else:
             request = provider.embeddings_request(run.call.body, model.upstream)
-        response = await run.parts.upstream().send(provider.endpoint, request)
+        response = await run.parts.upstream().send(provider.endpoint, request, within=within)
         if response.status >= 400:
             raise provider.classify_error(response)
         parse = provider.parse_chat if run.endpoint == "chat" else provider.parse_embeddings

@@ -37,6 +37,7 @@ class BatchingLedger:
         self._interval = flush_interval
         self._pending: list[LedgerRow] = []
         self._wake = asyncio.Event()
+        self._writing = asyncio.Lock()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="pointsman-ledger")
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -65,7 +66,13 @@ class BatchingLedger:
                 await asyncio.sleep(1.0)  # the store failed; retry later instead of spinning
 
     async def _flush(self) -> bool:
+        async with self._writing:  # one write at a time: flush() waits for one under way
+            return await self._write()
+
+    async def _write(self) -> bool:
         batch, self._pending = self._pending, []
+        if not batch:
+            return True
         try:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._store.write, batch)
         except Exception:
@@ -76,9 +83,9 @@ class BatchingLedger:
         return True
 
     async def flush(self) -> None:
-        """Write everything recorded so far (tests and admin reads call this)."""
-        if self._pending:
-            await self._flush()
+        """Write everything recorded so far, a write already under way included (tests and admin
+        reads call this)."""
+        await self._flush()
 
     async def close(self) -> None:
         self._closing = True

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Hedge
+from pointsman.state.health import Stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +82,6 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
-    route: str
-    decided_by: str
-    """rule:<name>, default, pin:<rule>, manual, alias:<name>."""
-    prompt_tokens: int
-    """Estimated prompt tokens (see features.prompt_tokens)."""
-    candidates: tuple[Candidate, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class RoutePlan:
     attempts: tuple[Attempt, ...]
     policy: Policy = MANUAL
@@ -115,6 +105,35 @@ class RouteRequest:
     endpoint: str = "chat"
     _cache: dict[str, Any] = field(default_factory=dict)
     """Features computed once per request (last user text, language, token count)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    route: str
+    decided_by: str
+    """rule:<name>, default, pin:<rule>, manual, alias:<name>."""
+    request: RouteRequest
+    considered: tuple[tuple[CatalogModel, int, str], ...] = ()
+    """Each model routing looked at: (model, tier, why it was passed over or "")."""
+    seen: tuple[Stats, ...] = ()
+    """Each one's health when it was looked at (the same order)."""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """What routing looked at, built only when the trace is rendered."""
+        return tuple(
+            Candidate(model, tier, stats.p50_ms, stats.ttft_p95_ms, skipped)
+            for (model, tier, skipped), stats in zip(self.considered, self.seen, strict=True)
+        )
+
+    @property
+    def prompt_tokens(self) -> int:
+        """Estimated prompt tokens (see features.prompt_tokens), counted only when the trace is
+        rendered, mostly off the request path."""
+        from pointsman.routing.features import prompt_tokens
+
+        return prompt_tokens(self.request)
 
 
 class Router(Protocol):

@@ -7,7 +7,7 @@ decision costs a few dict lookups and the conditions the request reaches.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pointsman.catalog.catalog import Catalog
@@ -15,11 +15,9 @@ from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Config, LatencyGuard, RouteConfig
 from pointsman.config.yamlsource import Path
 from pointsman.errors import ConfigError, ModelNotFound
-from pointsman.routing import features
 from pointsman.routing.manual import ManualRouter
 from pointsman.routing.plan import (
     Attempt,
-    Candidate,
     CheckPolicy,
     Decision,
     Policy,
@@ -32,6 +30,7 @@ from pointsman.routing.rules import CompiledRule, compile_rule, first_match
 from pointsman.state.health import Health, Stats
 
 Fail = Callable[[Path, str], ConfigError]
+Planned = tuple[tuple[Attempt, ...], tuple[tuple[CatalogModel, int, str], ...], tuple[str, ...], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +51,8 @@ class CompiledRoute:
     fallbacks: tuple[Target, ...]
     alternative: Target | None
     policy: Policy
+    static: bool
+    """No pool to order and no latency guard: a primary's plan is the same every time."""
 
 
 def _policy(route: RouteConfig) -> Policy:
@@ -122,6 +123,8 @@ class _Builder:
             fallbacks=fallbacks,
             alternative=alternative,
             policy=_policy(route),
+            static=alternative is None
+            and not any(t.strategy for t in (default, *targets.values(), *fallbacks)),
         )
 
 
@@ -142,6 +145,7 @@ class RouteRouter:
         self._manual = ManualRouter(catalog)
         self._health = health
         self._rng = rng
+        self._static: dict[tuple[str, str], Planned] = {}
 
     @property
     def routes(self) -> dict[str, CompiledRoute]:
@@ -152,14 +156,25 @@ class RouteRouter:
         if route is None:
             return self._manual.decide(request)
         rule = first_match(route.rules, request, route.config.task)
-        stats = self._health.stats
         if rule is not None and rule.pin:
             member = route.targets[rule.to].members[0]
             reason = f"{route.name}/pin:{rule.name}"
-            decision = self._decision(route, f"pin:{rule.name}", request, [(member.model, 0, "")], ())
+            decision = self._decision(route, f"pin:{rule.name}", request, ((member.model, 0, ""),), ())
             return RoutePlan((Attempt(member.model, reason, 0),), route.policy, decision)
         primary = route.targets[rule.to] if rule is not None else route.default
         decided_by = f"rule:{rule.name}" if rule is not None else "default"
+        planned = self._static.get((route.name, decided_by))
+        if planned is None:
+            planned = self._plan(route, primary, decided_by)
+            if route.static:  # bounded: one entry per route and rule
+                self._static[(route.name, decided_by)] = planned
+        attempts, considered, notes, decided_by = planned
+        decision = self._decision(route, decided_by, request, considered, notes)
+        return RoutePlan(attempts, route.policy, decision)
+
+    def _plan(self, route: CompiledRoute, primary: Target, decided_by: str) -> Planned:
+        """The attempts in order, what was considered, and notes on what decided."""
+        stats = self._health.stats
         attempts: list[Attempt] = []
         considered: list[tuple[CatalogModel, int, str]] = []
         notes: list[str] = []
@@ -189,8 +204,7 @@ class RouteRouter:
         for tier, target in enumerate(route.fallbacks[: route.config.max_fallbacks], start=1):
             for member in self._tier(target, stats):
                 self._add(attempts, considered, seen, member, tier, f"{route.name}/fallback:{tier}")
-        decision = self._decision(route, decided_by, request, considered, tuple(notes))
-        return RoutePlan(tuple(attempts), route.policy, decision)
+        return tuple(attempts), tuple(considered), tuple(notes), decided_by
 
     def _tier(self, target: Target, stats: Callable[[str], Stats]) -> list[Member]:
         if not target.strategy:
@@ -217,15 +231,12 @@ class RouteRouter:
         route: CompiledRoute,
         decided_by: str,
         request: RouteRequest,
-        considered: list[tuple[CatalogModel, int, str]],
+        considered: Sequence[tuple[CatalogModel, int, str]],
         notes: tuple[str, ...],
     ) -> Decision:
         stats = self._health.stats
-        candidates = []
-        for model, tier, skipped in considered:
-            seen = stats(model.name)
-            candidates.append(Candidate(model, tier, seen.p50_ms, seen.ttft_p95_ms, skipped))
-        return Decision(route.name, decided_by, features.prompt_tokens(request), tuple(candidates), notes)
+        seen = tuple(stats(model.name) for model, _, _ in considered)
+        return Decision(route.name, decided_by, request, tuple(considered), seen, notes)
 
 
 def _over(guard: LatencyGuard, stats: Stats) -> str:

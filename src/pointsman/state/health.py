@@ -143,7 +143,9 @@ class LocalHealth:
             state.circuit, state.probing = CLOSED, False
             state.outcomes.clear()
             state.outcomes.append((now, True))
-        state.cached_at = -1e18
+            state.cached_at = -1e18
+        # otherwise the percentiles may lag by up to _REFRESH: recomputing them after every answer
+        # was the largest part of a routed request's cost
 
     def failed(self, model: str) -> None:
         state = self._get(model)

@@ -7,6 +7,7 @@ docs/benchmarks.md).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from types import TracebackType
 
@@ -96,21 +97,31 @@ class UpstreamClient:
         # connection is not reused just as the server closes it
         self._pool = Pool(keepalive=keepalive)
 
-    async def _exchange(self, endpoint: Endpoint, request: UpstreamRequest) -> Exchange:
+    async def _exchange(
+        self, endpoint: Endpoint, request: UpstreamRequest, within: float | None = None
+    ) -> Exchange:
+        read = endpoint.read_timeout if within is None else min(endpoint.read_timeout, within)
+        deadline = None if within is None else asyncio.get_running_loop().time() + within
         try:
-            return await self._pool.request(
+            exchange = await self._pool.request(
                 request.url,
                 request.headers,
                 request.body,
                 connect_timeout=endpoint.connect_timeout,
-                read_timeout=endpoint.read_timeout,
+                read_timeout=read,
                 ca_file=endpoint.ca_file,
             )
         except _NETWORK_ERRORS as exc:
             raise _network_error(exc, endpoint) from None
+        exchange.deadline = deadline
+        return exchange
 
-    async def send(self, endpoint: Endpoint, request: UpstreamRequest) -> UpstreamResponse:
-        exchange = await self._exchange(endpoint, request)
+    async def send(
+        self, endpoint: Endpoint, request: UpstreamRequest, *, within: float | None = None
+    ) -> UpstreamResponse:
+        """The whole response. `within`: the seconds it must arrive in (UpstreamTimeout otherwise),
+        kept on the timers the connection runs anyway, as cheap as a read timeout."""
+        exchange = await self._exchange(endpoint, request, within)
         try:
             body = await exchange.read()
         except _NETWORK_ERRORS as exc:

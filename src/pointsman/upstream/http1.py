@@ -168,6 +168,9 @@ class _Connection(asyncio.Protocol):
     def prepare(self) -> None:
         self._reset_exchange()
 
+    def time(self) -> float:
+        return self._loop.time()
+
 
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
@@ -204,6 +207,8 @@ class Exchange:
         self._key = key
         self._conn = conn
         self.read_timeout = read_timeout
+        self.deadline: float | None = None
+        """Loop time by which the whole body must have come (ReadTimeout after), if any."""
         self.status = conn.status
         self.headers: Mapping[str, str] = conn.headers
         self._released = False
@@ -219,7 +224,12 @@ class Exchange:
             if conn.complete:
                 self.release()
                 return b""
-            await conn.wait_data(self.read_timeout)
+            silence = self.read_timeout
+            if self.deadline is not None:
+                silence = min(silence, self.deadline - conn.time())
+                if silence <= 0:
+                    raise ReadTimeout()
+            await conn.wait_data(silence)
 
     async def read(self) -> bytes:
         parts = []
