@@ -48,6 +48,10 @@ routes:
   chain:
     default: small
     fallbacks: [big]
+  bare:
+    default: small
+    fallbacks: [big]
+    checks: {{empty: false, refusal: false, json: false, tools: false}}
   auto:
     default: small
     fallbacks: [big]

@@ -4,7 +4,8 @@ through LiteLLM's proxy, in one run.
     python bench/overhead.py                    # everything (LiteLLM if its bench venv exists)
     python bench/overhead.py --quick            # shorter runs
     python bench/overhead.py --baseline REV     # also an earlier commit of pointsman, side by side
-    (`pointsman-auto` is the same gateway asked for a route: rules, a fallback tier, answer checks)
+    (`pointsman-chain` is the same gateway asked for a route with a fallback tier and answer checks;
+    `pointsman-auto` adds four rules that all miss)
     bash bench/setup_litellm.sh                 # once: LiteLLM's proxy in its own venv
 
 Reports added latency p50/p99 at concurrency 1, requests/s of one worker at 32 and 256 connections
@@ -176,8 +177,10 @@ def main() -> None:
             "models:\n  small: {provider: fake, upstream: small-1, input: 0.15, output: 0.6}\n"
             "  big: {provider: fake, upstream: big-1, input: 2.5, output: 10}\n"
             f"ledger: {{path: '{work / 'ledger.db'}'}}\n"
-            # a route whose rules all miss (each is evaluated), with a fallback tier and checks on
-            "routes:\n  auto:\n    default: small\n    fallbacks: [big]\n    rules:\n"
+            # `chain`: a fallback tier and answer checks (on by default); `auto`: the same with
+            # four rules that all miss (each is evaluated)
+            "routes:\n  chain:\n    default: small\n    fallbacks: [big]\n"
+            "  auto:\n    default: small\n    fallbacks: [big]\n    rules:\n"
             "      - {when: {keywords: [refund, chargeback]}, to: big, pin: true}\n"
             "      - {when: {regex: '```|def |class '}, to: big}\n"
             "      - {when: {language: [ja, zh]}, to: big}\n"
@@ -188,6 +191,7 @@ def main() -> None:
         targets = [
             Target("direct", f"{upstream}/chat/completions", "small-1", None),
             Target("pointsman", f"http://127.0.0.1:{gw_port}/v1/chat/completions", "small", gateway),
+            Target("pointsman-chain", f"http://127.0.0.1:{gw_port}/v1/chat/completions", "chain", gateway),
             Target("pointsman-auto", f"http://127.0.0.1:{gw_port}/v1/chat/completions", "auto", gateway),
         ]
         if args.baseline:
@@ -197,7 +201,11 @@ def main() -> None:
             base = serve_pointsman(work / "base.yaml", port, checkout(args.baseline, work / "base"))
             procs.append(base)
             url = f"http://127.0.0.1:{port}/v1/chat/completions"
-            targets += [Target("before", url, "small", base), Target("before-auto", url, "auto", base)]
+            targets += [
+                Target("before", url, "small", base),
+                Target("before-chain", url, "chain", base),
+                Target("before-auto", url, "auto", base),
+            ]
         if LITELLM.exists() and not args.skip_litellm:
             (work / "litellm.yaml").write_text(
                 "model_list:\n  - model_name: small\n    litellm_params:\n"
@@ -314,8 +322,9 @@ def report(r: dict[str, Any]) -> None:
         if "litellm" in names:
             ratio = row["pointsman"]["rps"] / row["litellm"]["rps"]
             print(f"    pointsman / litellm                {ratio:>14.1f}x")
-        ratio = row["pointsman-auto"]["rps"] / row["pointsman"]["rps"]
-        print(f"    route / named model                {ratio:>14.2f}")
+        for route in ("chain", "auto"):
+            ratio = row[f"pointsman-{route}"]["rps"] / row["pointsman"]["rps"]
+            print(f"    {route} / named model{' ' * (22 - len(route))}{ratio:>14.2f}")
     print("\ngateway CPU per request (µs)           " + "".join(f"{n:>14}" for n in names[1:]))
     for key, row in r["throughput"].items():
         cells = "".join(f"{row[n].get('cpu_us', 0):>14.0f}" for n in names[1:])

@@ -77,13 +77,12 @@ class Trace:
         if decision is not None:
             out["route"] = decision.route
             out["decided_by"] = decision.decided_by
-            out["prompt_tokens"] = decision.prompt_tokens
+            out["prompt_tokens"] = prompt = decision.prompt_tokens
             output = min(self.max_output_tokens or ASSUMED_OUTPUT_TOKENS, ASSUMED_OUTPUT_TOKENS)
+            expected = Usage(input_tokens=prompt, output_tokens=output)
             out["candidates"] = [
-                _candidate(
-                    c.model, c.tier, c.p50_ms, c.ttft_p95_ms, c.skipped, decision.prompt_tokens, output
-                )
-                for c in decision.candidates
+                _candidate(model, tier, stats.p50_ms, stats.ttft_p95_ms, skipped, expected)
+                for (model, tier, skipped), stats in zip(decision.considered, decision.seen, strict=True)
             ]
             if decision.notes:
                 out["notes"] = list(decision.notes)
@@ -102,13 +101,11 @@ def _candidate(
     p50: float | None,
     ttft_p95: float | None,
     skipped: str,
-    prompt_tokens: int,
-    output_tokens: int,
+    expected: Usage,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"model": model.name, "tier": tier}
     if model.price is not None:
-        expected = model.price.cost(Usage(input_tokens=prompt_tokens, output_tokens=output_tokens))
-        out["expected_cost_usd"] = format_usd(expected)
+        out["expected_cost_usd"] = format_usd(model.price.cost(expected))
     out["p50_ms"] = p50
     out["ttft_p95_ms"] = ttft_p95
     if skipped:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pointsman.providers.base import content_text
-from pointsman.routing import capabilities, language
+from pointsman.routing import language
 from pointsman.routing.plan import RouteRequest
 
 
@@ -34,23 +34,7 @@ def _last_user_text(body: dict[str, Any]) -> str:
 
 
 def prompt_tokens(request: RouteRequest) -> int:
-    """Estimated prompt tokens: a quarter token per ASCII byte, one per other character.
-
-    An estimate on purpose: exact counting costs about 0.1 µs a byte (a millisecond for an 11 kB
-    prompt, twenty times a rules decision's budget), and a size threshold needs no exactness. The
-    context-window preflight, which must be right, counts exactly."""
-    cached = request._cache.get("tokens")
-    if cached is None:
-        cached = request._cache["tokens"] = _estimate(request.body)
-    return int(cached)
-
-
-def _estimate(body: dict[str, Any]) -> int:
-    total = 0
-    for text in capabilities.prompt_texts(body):
-        ascii_bytes = len(text.encode("ascii", "ignore"))
-        total += (ascii_bytes + 3) // 4 + (len(text) - ascii_bytes)
-    return total
+    return request.prompt_tokens()
 
 
 def detected_language(request: RouteRequest) -> str:
