@@ -29,23 +29,29 @@ DRIVER = ROOT / "bench" / "cost_driver.py"
 FEW = 20
 
 
-def instructions(model: str, requests: int, source: Path | None, work: Path) -> int:
+def instructions(model: str, requests: int, source: Path | None, work: Path, stream: bool) -> int:
     out = Path(tempfile.mkstemp(dir=work, suffix=".callgrind")[1])
     env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict layouts, run after run
     if source is not None:
         env["PYTHONPATH"] = str(source)
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable]
     subprocess.run(
-        [*command, str(DRIVER), model, str(requests)], env=env, check=True, capture_output=True, cwd=work
+        [*command, str(DRIVER), model, str(requests), *(["stream"] if stream else [])],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=work,
     )
     match = re.search(r"^summary: (\d+)", out.read_text(), re.M)
     assert match is not None, f"no summary in {out}"
     return int(match.group(1))
 
 
-def per_request(model: str, many: int, source: Path | None, work: Path, pool: ThreadPoolExecutor) -> float:
-    few = pool.submit(instructions, model, FEW, source, work)
-    lots = pool.submit(instructions, model, many, source, work)
+def per_request(
+    model: str, many: int, source: Path | None, work: Path, pool: ThreadPoolExecutor, stream: bool = False
+) -> float:
+    few = pool.submit(instructions, model, FEW, source, work, stream)
+    lots = pool.submit(instructions, model, many, source, work, stream)
     return (lots.result() - few.result()) / (many - FEW)
 
 
@@ -65,8 +71,9 @@ def main() -> None:
             sources[f"at {args.baseline}"] = tree / "src"
         with ThreadPoolExecutor(2) as pool:
             results = {
-                (label, model): per_request(model, args.requests, source, work, pool)
+                (label, model, stream): per_request(model, args.requests, source, work, pool, stream)
                 for label, source in sources.items()
+                for stream in (False, True)
                 for model in ("small", "chain", "auto")
             }
     finally:
@@ -76,12 +83,14 @@ def main() -> None:
     print(
         "\ninstructions per request (thousands)   named model   route: fallback + checks   with 4 rules too"
     )
-    for label in sources:
-        named, chain, route = (results[(label, m)] for m in ("small", "chain", "auto"))
-        print(
-            f"  {label:<36}{named / 1000:>12.0f}{chain / 1000:>16.0f} ({chain / named:.2f}×)"
-            f"{route / 1000:>11.0f} ({route / named:.2f}×)"
-        )
+    for stream in (False, True):
+        for label in sources:
+            named, chain, route = (results[(label, m, stream)] for m in ("small", "chain", "auto"))
+            what = f"{'stream' if stream else 'json'}, {label}"
+            print(
+                f"  {what:<36}{named / 1000:>12.0f}{chain / 1000:>16.0f} ({chain / named:.2f}×)"
+                f"{route / 1000:>11.0f} ({route / named:.2f}×)"
+            )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Run N chat requests through the gateway's ASGI app in process, the upstream an in-memory stub
-with a canned answer: what runs is the gateway's own code and nothing else. `bench/cost.py` runs
-this under callgrind, whose instruction counts do not depend on how busy the machine is.
+with a canned answer (whole, or streamed as 24 SSE events in 8 network reads): what runs is the
+gateway's own code and nothing else. `bench/cost.py` runs this under callgrind, whose instruction
+counts do not depend on how busy the machine is.
 
-    python bench/cost_driver.py MODEL N [--stream]
+    python bench/cost_driver.py MODEL N [stream]
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import importlib.util
 import sys
 import tempfile
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
@@ -18,6 +20,7 @@ import orjson
 from pointsman.api.app import create_app
 from pointsman.config.loader import parse_config
 from pointsman.providers.base import UpstreamResponse
+from pointsman.upstream.sse import SSEDecoder, SSEEvent
 
 ANSWER = orjson.dumps(
     {
@@ -63,8 +66,44 @@ routes:
 """
 
 
+def _frames() -> list[bytes]:
+    words = ("Hello! I am well, thank you. " * 3).split(" ")
+    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "small-1"}
+    deltas = [{"role": "assistant", "content": ""}] + [{"content": w + " "} for w in words if w]
+    chunks = [{**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas]
+    chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    usage = {"prompt_tokens": 15, "completion_tokens": 18, "total_tokens": 33}
+    chunks.append({**base, "choices": [], "usage": usage})
+    events = [b"data: " + orjson.dumps(c) + b"\n\n" for c in chunks] + [b"data: [DONE]\n\n"]
+    return [b"".join(events[i : i + 3]) for i in range(0, len(events), 3)]
+
+
+READS = _frames()
+
+
+class StubStream:
+    """An open upstream stream whose network reads are READS."""
+
+    status = 200
+    headers = {"content-type": "text/event-stream"}
+
+    async def events(self) -> AsyncGenerator[list[SSEEvent], None]:
+        decoder = SSEDecoder()
+        for read in READS:
+            yield decoder.feed(read)
+
+    def set_read_timeout(self, seconds: float) -> None:
+        pass
+
+    def close(self, *, abort: bool = False) -> None:
+        pass
+
+
 class Stub:
     """The upstream transport: every request gets the same answer at once."""
+
+    async def open_stream(self, endpoint: Any, request: Any) -> StubStream:
+        return StubStream()
 
     async def send(self, endpoint: Any, request: Any, *, within: float | None = None) -> UpstreamResponse:
         return UpstreamResponse(200, {"content-type": "application/json"}, ANSWER)
@@ -73,7 +112,7 @@ class Stub:
         pass
 
 
-async def main(model: str, n: int) -> None:
+async def main(model: str, n: int, stream: bool = False) -> None:
     config = parse_config(CONFIG.format(ledger=tempfile.mktemp(suffix=".db")), "bench.yaml", {})
     if importlib.util.find_spec("pointsman.compose") is not None:
         app = create_app(config, transport=Stub())
@@ -81,7 +120,7 @@ async def main(model: str, n: int) -> None:
         app = create_app(config, http_client=Stub())  # type: ignore[call-arg]
     await app.gateway.startup()
     prompt = [{"role": "user", "content": "Hello there, how are you?"}]
-    body = orjson.dumps({"model": model, "messages": prompt})
+    body = orjson.dumps({"model": model, "messages": prompt, "stream": stream})
     scope = {
         "type": "http",
         "method": "POST",
@@ -108,4 +147,4 @@ async def main(model: str, n: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3:] == ["stream"]))

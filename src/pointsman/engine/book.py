@@ -7,9 +7,10 @@ it is recorded in the trace exactly once, when its fate is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Protocol, TypeVar
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.engine import failover
@@ -93,6 +94,26 @@ class Live:
             self._health.released(self.model.name)
 
 
+class HasLive(Protocol):
+    """What an attempt hands back (a whole answer, a primed stream) carries its `Live`."""
+
+    @property
+    def live(self) -> Live: ...
+
+
+R = TypeVar("R", bound=HasLive)
+Once = Callable[[Candidate, Budget], Coroutine[Any, Any, R]]
+
+
+class Failed(Exception):
+    """An attempt failed with an upstream error; the run decides what that attempt's outcome is."""
+
+    def __init__(self, live: Live, error: UpstreamError) -> None:
+        super().__init__(error.message)
+        self.live = live
+        self.error = error
+
+
 @dataclass(slots=True)
 class Part:
     """A piece of the answer the client received, and what the provider bills for it."""
@@ -165,6 +186,8 @@ class Book:
             self.discarded += cost
 
     def usage(self) -> Usage:
+        if len(self.parts) == 1:
+            return self.parts[0].usage
         total = Usage()
         for part in self.parts:
             total = add(total, part.usage)

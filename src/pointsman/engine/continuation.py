@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pointsman.engine.book import Candidate
+from pointsman.engine.book import Candidate, Failed
 from pointsman.engine.budget import Budget
 from pointsman.engine.progress import Progress
-from pointsman.engine.run import Failed, Run
+from pointsman.engine.run import Run
 from pointsman.engine.seam import (
     NO_SEAM,
     REGENERATE_MAX,
@@ -73,7 +73,7 @@ async def _on(run: Run, candidate: Candidate, budget: Budget | None, shown: str)
             seamed = None
         if seamed is not None or candidate.probe:
             return seamed
-        budget = run.budget(run.walk.left(candidate.index))
+        budget = run.budget(candidate.index)
     return None
 
 

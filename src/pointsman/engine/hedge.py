@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from pointsman.engine.book import Candidate
+from pointsman.engine.book import Candidate, Failed, Once, R
 from pointsman.engine.budget import Budget
 from pointsman.routing.plan import Attempt
 from pointsman.state.health import Admission
 
 if TYPE_CHECKING:
-    from pointsman.engine.run import Failed, Once, R, Run
+    from pointsman.engine.run import Run
 
 
 def hedge_delay(run: Run, candidate: Candidate) -> float | None:
@@ -30,8 +30,6 @@ def hedge_delay(run: Run, candidate: Candidate) -> float | None:
 
 
 async def hedged(run: Run, first: Candidate, budget: Budget, once: Once[R]) -> R | None:
-    from pointsman.engine.run import Failed
-
     delay = hedge_delay(run, first)
     partner = await run.walk.partner(first.index + 1) if delay is not None else None
     if delay is None or partner is None:
@@ -64,7 +62,7 @@ async def hedged(run: Run, first: Candidate, budget: Budget, once: Once[R]) -> R
 
 def _start_partner(run: Run, partner_attempt: Attempt, delay: float) -> tuple[Candidate, Budget] | None:
     index = run.plan.attempts.index(partner_attempt)
-    budget = run.budget(run.walk.left(index))
+    budget = run.budget(index)
     admission = run.walk.admit(partner_attempt) if budget is not None else Admission.REFUSED
     if budget is None or not admission:
         return None

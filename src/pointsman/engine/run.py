@@ -8,16 +8,17 @@ answers and escalating bad ones, and settling the one `Outcome` the ledger row i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.engine import failover
-from pointsman.engine.book import Book, Candidate, Live
+from pointsman.engine.book import Book, Candidate, Failed, Live, Once, R
 from pointsman.engine.budget import Budget, Window, stall_limit
 from pointsman.engine.call import CLIENT_CLOSED, AnswerMeta, Call, Outcome, Parts
 from pointsman.engine.checks import CheckFailure
 from pointsman.engine.costs import partial, priced
+from pointsman.engine.hedge import hedged
+from pointsman.engine.walk import Walk
 from pointsman.errors import ContextLengthExceeded, PointsmanError, UpstreamError, UpstreamTimeout
 from pointsman.routing import capabilities
 from pointsman.routing.plan import RoutePlan
@@ -25,28 +26,8 @@ from pointsman.state.health import OPEN
 from pointsman.usage import Usage
 
 
-class HasLive(Protocol):
-    @property
-    def live(self) -> Live: ...
-
-
-R = TypeVar("R", bound=HasLive)
-Once = Callable[[Candidate, Budget], Coroutine[Any, Any, R]]
-
-
-class Failed(Exception):
-    """An attempt failed with an upstream error; the run decides what that attempt's outcome is."""
-
-    def __init__(self, live: Live, error: UpstreamError) -> None:
-        super().__init__(error.message)
-        self.live = live
-        self.error = error
-
-
 class Run:
     def __init__(self, parts: Parts, call: Call, plan: RoutePlan, endpoint: str) -> None:
-        from pointsman.engine.walk import Walk  # the walk reads the run back
-
         self.parts = parts
         self.call = call
         self.plan = plan
@@ -58,6 +39,7 @@ class Run:
         self.book = Book(call.trace, now, call.started)
         self.walk = Walk(self)
         self.stall = stall_limit(plan.policy)
+        self._unbounded = self.window.budget(left=1, stream=call.stream, first=True)
         self.first_token: float | None = None
         self.status = 200
         """A stream that ended with an error after its answer started says so here."""
@@ -68,7 +50,11 @@ class Run:
 
     # ---- time
 
-    def budget(self, left: int) -> Budget | None:
+    def budget(self, index: int) -> Budget | None:
+        """The budget of an attempt on the plan's candidate `index` (its share of the time left)."""
+        if self.window.ends_at is None:
+            return self._unbounded
+        left = self.walk.left(index)
         return self.window.budget(left=left, stream=self.stream, first=self.book.made == 0)
 
     def timed_out(self, model: CatalogModel, budget: Budget, what: str) -> UpstreamTimeout:
@@ -101,12 +87,12 @@ class Run:
             try:
                 return await once(candidate, budget)
             except Failed as failed:
+                if self.policy.circuit and self.parts.health.stats(failed.live.model.name).circuit == OPEN:
+                    retries_left = 0  # that failure opened the model's circuit: no retry either
                 if not await self.after_failure(failed, retries_left):
                     return None
             retries_left -= 1
-            if self.policy.circuit and self.parts.health.stats(candidate.attempt.model.name).circuit == OPEN:
-                return None  # that failure opened the model's circuit: it gets no retry either
-            next_budget = self.budget(self.walk.left(candidate.index))
+            next_budget = self.budget(candidate.index)
             if next_budget is None:
                 self.walk.out_of_time(candidate.index + 1)
                 return None
@@ -145,8 +131,6 @@ class Run:
         """The first attempt is hedged when the route says so and a partner can take the request;
         any other runs alone, with its retries."""
         if self.policy.hedge is not None and self.book.made == 0:
-            from pointsman.engine.hedge import hedged
-
             return await hedged(self, candidate, budget, once)
         return await self.retried(candidate, budget, once)
 

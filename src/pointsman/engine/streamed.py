@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from pointsman.engine.book import Candidate, Live
+from pointsman.engine.book import Candidate, Failed, Live
 from pointsman.engine.budget import Budget
 from pointsman.engine.costs import partial, priced
 from pointsman.engine.progress import Progress
@@ -196,8 +196,6 @@ class StreamOnce:
                 )
             return current
         except (UpstreamError, TimeoutError) as exc:
-            from pointsman.engine.run import Failed
-
             error = stalled(run, current, exc)
             live.failed(error, blame=current.progress.started or None)
             await current.close(abort=True)

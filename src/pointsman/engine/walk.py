@@ -49,7 +49,7 @@ class Walk:
             if why:
                 self._run.book.skip(attempt, why)
                 continue
-            budget = self._run.budget(self.left(index - 1))
+            budget = self._run.budget(index - 1)
             if budget is None:
                 self.out_of_time(index - 1)
                 return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from decimal import Decimal
 
-from pointsman.engine.book import Candidate, Live
+from pointsman.engine.book import Candidate, Failed, Live
 from pointsman.engine.budget import Budget
 from pointsman.engine.call import Answer
 from pointsman.engine.checks import CheckFailure, check_answer
 from pointsman.engine.costs import answer_texts, estimate, priced
-from pointsman.engine.run import Failed, Run
+from pointsman.engine.run import Run
 from pointsman.errors import UpstreamError, UpstreamTimeout
 from pointsman.providers.base import Completion, Json
 from pointsman.usage import Usage
@@ -20,7 +21,9 @@ from pointsman.usage import Usage
 @dataclass(slots=True)
 class Whole:
     live: Live
-    answer: Answer
+    completion: Completion
+    usage: Usage
+    cost: Decimal | None
 
 
 async def answer_whole(run: Run) -> Answer:
@@ -29,21 +32,20 @@ async def answer_whole(run: Run) -> Answer:
     def judge(result: Whole) -> CheckFailure | None:
         if checks is None:
             return None
-        return check_answer(run.call.body, result.answer.completion.data, checks)
+        return check_answer(run.call.body, result.completion.data, checks)
 
     async def drop(result: Whole, failure: CheckFailure) -> None:
-        run.book.discard(result.answer.cost)
+        run.book.discard(result.cost)
         detail = f"{failure.check}: {failure.detail}"
-        run.book.end(result.live, "check_failed", detail, status=200, cost=result.answer.cost)
+        run.book.end(result.live, "check_failed", detail, status=200, cost=result.cost)
 
     once = _Once(run)
     result, failure = await run.first_acceptable(once, judge, drop)
-    answer = result.answer
+    answer = Answer(run.meta(result.live), result.completion, result.usage, result.cost)
     _strip_logprobs(run, answer)
     run.book.deliver(result.live, answer.usage, answer.cost)
     kept = f"kept, no tier did better: {failure.check}: {failure.detail}" if failure else ""
     run.book.end(result.live, "answered", kept, status=200, cost=answer.cost)
-    answer.meta = run.meta(result.live)
     return answer
 
 
@@ -69,7 +71,7 @@ class _Once:
                 await run.parts.tokens.ready(model.upstream, model.tokenizer)
             usage = completion.usage or self._estimate(candidate, completion)
             live.succeeded((run.parts.clock.now() - live.began) * 1000)
-            return Whole(live, Answer(run.meta(live), completion, usage, priced(model, usage)))
+            return Whole(live, completion, usage, priced(model, usage))
         except UpstreamError as error:
             live.failed(error)
             raise Failed(live, error) from None
