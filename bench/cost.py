@@ -57,7 +57,7 @@ def per_request(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=420)
+    parser.add_argument("--requests", type=int, default=1020)
     parser.add_argument("--baseline", help="a git revision to measure beside this checkout")
     args = parser.parse_args()
     if not shutil.which("valgrind"):

@@ -14,11 +14,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from pointsman.catalog.catalog import build_catalog, price_lists
-from pointsman.config.loader import parse_config, vendors
+from pointsman.compose import build
+from pointsman.config.loader import parse_config
 from pointsman.routing.plan import RouteRequest
-from pointsman.routing.router import RouteRouter
-from pointsman.state.health import LocalHealth
 
 CONFIG = """
 providers:
@@ -68,9 +66,7 @@ def measure(fn: Callable[[], object], n: int) -> float:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    config = parse_config(CONFIG, "bench.yaml", {})
-    catalog = build_catalog(config, vendors(config), price_lists(config))
-    router = RouteRouter(config, catalog, LocalHealth(config.health))
+    router = build(parse_config(CONFIG, "bench.yaml", {})).router
     long_text = "The quick brown fox jumps over the lazy dog. " * 250  # ~11 kB, over the token rule's bound
     cases: list[tuple[str, str, dict[str, object]]] = [
         ("manual (a model name)", "small", body(PROMPT)),

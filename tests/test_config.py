@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import repo_root
-from pointsman.catalog.catalog import build_catalog, price_lists
-from pointsman.config.loader import load_config, parse_config, vendors
+from pointsman.compose import catalog_of
+from pointsman.config.loader import load_config, parse_config
 from pointsman.errors import ConfigError
 
 GOOD = """
@@ -96,7 +96,7 @@ def test_good_config_with_presets_env_and_builtin_prices() -> None:
         "https://api.openai.com/v1",
         "authorization",
     )
-    catalog = build_catalog(config, vendors(config), price_lists(config))
+    catalog = catalog_of(config)
     fast = catalog.resolve("fast")
     assert fast.price is not None and fast.price.input == Decimal("0.15") and fast.origin == "config"
     smart = catalog.resolve("smart")

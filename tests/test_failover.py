@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 
@@ -206,6 +207,8 @@ def test_a_silent_or_slow_primary_leaves_the_fallback_time(
     assert text == WORDS and headers["x-pointsman-model"] == "mid"
     assert elapsed < DEADLINE, "answered within the route's deadline"
     assert (seen(ofake, "cheap-1"), seen(ofake, "mid-1")) == (1, 1)
+    asked = {s.model: s.ts for s in ofake.seen}
+    assert asked["mid-1"] - asked["cheap-1"] >= 4.9, "the primary had its half of the deadline"
     first = trace_of(headers)["attempts"][0]
     assert first["model"] == "cheap" and first["outcome"] == "failed" and "within 5.0 s" in first["detail"]
     assert gw.app.gateway.health.stats("mid").error_rate == 0
@@ -354,6 +357,25 @@ def test_without_a_verified_seam_the_stream_ends_with_a_clean_error(
     assert [m for m, _ in outcomes(row["trace"])].count("cheap") == 1
     assert outcomes(row["trace"])[0] == ("cheap", "interrupted")
     assert float(row["cost_usd"]) > 0, "the part the client received is billed"
+
+
+def test_a_broken_stream_is_continued_for_an_anthropic_client_too(
+    route: Callable[..., Gateway], ofake: FakeOpenAI
+) -> None:
+    """The Claude SDK on /v1/messages: the continuation reaches it in the same text block, and its
+    final usage counts both parts, as the ledger does."""
+    gw = route("cheap", "sure")
+    ofake.inject(Fault("cut", after=5, model="cheap-1"))
+    client = anthropic.Anthropic(base_url=gw.url, api_key="x", max_retries=0)
+    with client.messages.stream(
+        model="auto", max_tokens=200, messages=[{"role": "user", "content": f"say: {WORDS}"}]
+    ) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert text == WORDS and len(final.content) == 1
+    row = gw.row(stream.response.headers["x-pointsman-request-id"])
+    assert row["status"] == 200 and row["endpoint"] == "messages"
+    assert final.usage.output_tokens == row["completion_tokens"] > 0
 
 
 def test_a_stream_without_done_is_finished_at_once(route: Callable[..., Gateway], ofake: FakeOpenAI) -> None:

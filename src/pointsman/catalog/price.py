@@ -30,6 +30,10 @@ class Price:
             total += written * (self.input if self.cache_write is None else self.cache_write)
         return total / _MILLION
 
+    def estimate(self, prompt_tokens: int, output_tokens: int) -> Decimal:
+        """What a request of this size would cost, none of it cached (a routing estimate)."""
+        return (prompt_tokens * self.input + output_tokens * self.output) / _MILLION
+
 
 def format_usd(amount: Decimal) -> str:
     """Plain decimal notation (never 1E-7), trailing zeros dropped."""

@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from pointsman.errors import ConfigError
 
@@ -13,12 +14,22 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from pointsman.cli import commands, route
-
     parser = argparse.ArgumentParser(
         prog="pointsman", description="An OpenAI-compatible model-routing gateway."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _gateway_commands(sub)
+    _ledger_commands(sub)
+    _routing_commands(sub)
+    return parser
+
+
+Sub = Any  # argparse's subparsers action (a private type)
+
+
+def _gateway_commands(sub: Sub) -> None:
+    """serve, demo, models, config check"""
+    from pointsman.cli import commands
 
     p = sub.add_parser("serve", help="run the gateway")
     p.add_argument("--config", "-c", help="config file (YAML); without one, only defaults")
@@ -42,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.set_defaults(run=commands.config_check)
 
+
+def _ledger_commands(sub: Sub) -> None:
+    """spend, prices, local-model"""
+    from pointsman.cli import commands
+
     p = sub.add_parser("spend", help="summarise the ledger by model, key, day or tag")
     p.add_argument("--config", "-c", help="config file (for ledger.path)")
     p.add_argument("--ledger", help="ledger file (default: ledger.path of the config)")
@@ -64,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(run=commands.local_model)
+
+
+def _routing_commands(sub: Sub) -> None:
+    """route, fake"""
+    from pointsman.cli import commands, route
 
     p = sub.add_parser("route", help="show what routing decides for a prompt, calling no provider")
     p.add_argument("prompt", help="the user message")
@@ -89,7 +110,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tps", type=float, default=0.0, help="streamed tokens per second (0: unpaced)")
     p.add_argument("--reply", help="fixed reply text")
     p.set_defaults(run=commands.fake)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,7 +14,6 @@ import orjson
 from pointsman.catalog.model import CatalogModel
 from pointsman.catalog.price import format_usd
 from pointsman.routing.plan import Decision
-from pointsman.usage import Usage
 
 ASSUMED_OUTPUT_TOKENS = 256
 """Expected cost assumes an answer this long unless the request caps it lower."""
@@ -79,9 +78,8 @@ class Trace:
             out["decided_by"] = decision.decided_by
             out["prompt_tokens"] = prompt = decision.prompt_tokens
             output = min(self.max_output_tokens or ASSUMED_OUTPUT_TOKENS, ASSUMED_OUTPUT_TOKENS)
-            expected = Usage(input_tokens=prompt, output_tokens=output)
             out["candidates"] = [
-                _candidate(model, tier, stats.p50_ms, stats.ttft_p95_ms, skipped, expected)
+                _candidate(model, tier, stats.p50_ms, stats.ttft_p95_ms, skipped, prompt, output)
                 for (model, tier, skipped), stats in zip(decision.considered, decision.seen, strict=True)
             ]
             if decision.notes:
@@ -101,11 +99,12 @@ def _candidate(
     p50: float | None,
     ttft_p95: float | None,
     skipped: str,
-    expected: Usage,
+    prompt_tokens: int,
+    output_tokens: int,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"model": model.name, "tier": tier}
     if model.price is not None:
-        out["expected_cost_usd"] = format_usd(model.price.cost(expected))
+        out["expected_cost_usd"] = format_usd(model.price.estimate(prompt_tokens, output_tokens))
     out["p50_ms"] = p50
     out["ttft_p95_ms"] = ttft_p95
     if skipped:

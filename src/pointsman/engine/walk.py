@@ -34,7 +34,12 @@ class Walk:
 
     def left(self, index: int) -> int:
         """Candidates from `index` on not tried yet (for each attempt's share of the deadline)."""
-        return sum(1 for a in self._attempts[index:] if a.model.name not in self.tried) or 1
+        tried = self.tried
+        left = 0
+        for attempt in self._attempts[index:]:
+            if attempt.model.name not in tried:
+                left += 1
+        return left or 1
 
     async def next(self, start: int) -> tuple[Candidate, Budget] | None:
         """The first candidate from `start` on that may be tried now, with its budget; None when

@@ -142,24 +142,7 @@ class FakeOpenAI(FakeProvider):
         if refused is not None:
             return refused
         ans = answer(ask, spec.reply, preamble=spec.preamble, obeys=spec.obeys)
-        completion_tokens = self._completion_tokens(ans) + spec.reasoning_tokens
-        usage = None
-        if spec.usage and not (fault and fault.kind == "no_usage"):
-            usage = {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {
-                    "cached_tokens": min(spec.cached_tokens, prompt_tokens),
-                    "audio_tokens": 0,
-                },
-                "completion_tokens_details": {
-                    "reasoning_tokens": spec.reasoning_tokens,
-                    "audio_tokens": 0,
-                    "accepted_prediction_tokens": 0,
-                    "rejected_prediction_tokens": 0,
-                },
-            }
+        usage = self._usage(spec, fault, prompt_tokens, ans)
         ident = "chatcmpl-" + hashlib.sha1(orjson.dumps(body.get("messages"))).hexdigest()[:24]
         n: int = body["n"] if isinstance(body.get("n"), int) else 1
         if body.get("stream"):
@@ -193,6 +176,28 @@ class FakeOpenAI(FakeProvider):
         if usage is None:
             del data["usage"]
         return web.Response(body=orjson.dumps(data), content_type="application/json")
+
+    def _usage(
+        self, spec: FakeModel, fault: Fault | None, prompt_tokens: int, ans: Answer
+    ) -> dict[str, Any] | None:
+        if not spec.usage or (fault and fault.kind == "no_usage"):
+            return None
+        completion_tokens = self._completion_tokens(ans) + spec.reasoning_tokens
+        return {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {
+                "cached_tokens": min(spec.cached_tokens, prompt_tokens),
+                "audio_tokens": 0,
+            },
+            "completion_tokens_details": {
+                "reasoning_tokens": spec.reasoning_tokens,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
 
     def _completion_tokens(self, ans: Answer) -> int:
         texts = [ans.text, *(c.name + c.arguments for c in ans.tool_calls)]
