@@ -591,6 +591,8 @@ routes:
     assert main(["route", "--config", str(config), "--explain", "Can I get a refund?"]) == 0
     out = capsys.readouterr().out
     assert "pin:refunds" in out and "opus" in out and "cheap" not in out.split("decided by")[1]
+    # the time limits the defaults derive, spelled out: one candidate has the whole deadline
+    assert "first token within 10.0 s" in out and "go silent 2.5 s" in out
     assert main(["route", "--config", str(config), "--explain", "--format", "json", "hello"]) == 0
     decision = orjson.loads(capsys.readouterr().out)
     assert decision["decided_by"] == "default"

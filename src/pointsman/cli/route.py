@@ -10,10 +10,11 @@ import orjson
 from pointsman.cli.table import render
 from pointsman.compose import build
 from pointsman.config.loader import load_config
+from pointsman.engine.budget import Window, stall_limit
 from pointsman.engine.trace import ASSUMED_OUTPUT_TOKENS, Trace
 from pointsman.errors import PointsmanError
 from pointsman.routing import capabilities
-from pointsman.routing.plan import RouteRequest
+from pointsman.routing.plan import RoutePlan, RouteRequest
 from pointsman.tokens import TokenCounter
 
 
@@ -61,42 +62,41 @@ def route(args: argparse.Namespace) -> int:
         return 2
     body = _body(args, name)
     plan = router.decide(RouteRequest(name, body, args.key, team="", task=args.task or ""))
-    trace = Trace(decision=plan.decision)
-    first = plan.primary
     if not args.explain:
-        print(f"{name} → {first.model.name} ({first.reason})")
+        print(f"{name} → {plan.primary.model.name} ({plan.primary.reason})")
         return 0
     skips = [_preflight(body, a.model, tokens) for a in plan.attempts]
     if args.format == "json":
-        out = {
-            **trace.json(),
-            "plan": [
-                {"model": a.model.name, "tier": a.tier, "reason": a.reason, **({"preflight": s} if s else {})}
-                for a, s in zip(plan.attempts, skips, strict=True)
-            ],
-        }
-        del out["attempts"]  # nothing was attempted
-        print(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
-        return 0
+        _print_json(plan, skips)
+    else:
+        _print_table(plan, skips)
+    return 0
+
+
+def _print_json(plan: RoutePlan, skips: list[str]) -> None:
+    out = {
+        **Trace(decision=plan.decision).json(),
+        "plan": [
+            {"model": a.model.name, "tier": a.tier, "reason": a.reason, **({"preflight": s} if s else {})}
+            for a, s in zip(plan.attempts, skips, strict=True)
+        ],
+    }
+    del out["attempts"]  # nothing was attempted
+    print(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode())
+
+
+def _print_table(plan: RoutePlan, skips: list[str]) -> None:
     decision = plan.decision
     print(f"route       {decision.route if decision else '(manual)'}")
-    print(f"decided by  {decision.decided_by if decision else first.reason}")
+    print(f"decided by  {decision.decided_by if decision else plan.primary.reason}")
     if decision is not None:
         print(f"prompt      ~{decision.prompt_tokens} tokens")
         for note in decision.notes:
             print(f"note        {note}")
-    candidates = trace.json().get("candidates", [])
+    candidates = Trace(decision=decision).json().get("candidates", [])
     costs = {c["model"]: c.get("expected_cost_usd", "?") for c in candidates}
     rows = [
-        [
-            str(i + 1),
-            str(a.tier),
-            a.model.name,
-            a.model.provider,
-            costs.get(a.model.name, "?"),
-            a.reason,
-            skip or "-",
-        ]
+        _row(i, a.tier, a.model.name, a.model.provider, costs.get(a.model.name, "?"), a.reason, skip)
         for i, (a, skip) in enumerate(zip(plan.attempts, skips, strict=True))
     ]
     rows += [
@@ -107,10 +107,29 @@ def route(args: argparse.Namespace) -> int:
     print()
     print(render(["#", "tier", "model", "provider", "expected $", "reason", "skipped / preflight"], rows))
     if decision is not None:
+        print(f"\n{_timing(plan)}")
         policy = plan.policy
         print(
-            f"\ndeadline {policy.deadline} s, retries {policy.retries}, "
-            f"escalations ≤ {policy.max_escalations}, hedge {'on' if policy.hedge else 'off'}; "
+            f"retries {policy.retries}, escalations ≤ {policy.max_escalations}, "
+            f"hedge {'on' if policy.hedge else 'off'}; "
             f"expected cost: the prompt above and {ASSUMED_OUTPUT_TOKENS} output tokens"
         )
-    return 0
+
+
+def _row(i: int, tier: int, model: str, provider: str, cost: str, reason: str, skip: str) -> list[str]:
+    return [str(i + 1), str(tier), model, provider, cost, reason, skip or "-"]
+
+
+def _timing(plan: RoutePlan) -> str:
+    """The time limits the plan runs under, the derived ones spelled out."""
+    policy = plan.policy
+    if policy.deadline is None:
+        return "no deadline: the provider's own timeouts"
+    first = Window(lambda: 0.0, policy, 0.0).budget(left=len(plan.attempts), stream=True, first=True)
+    stall = stall_limit(policy)
+    share = first.describe() if first is not None else "-"
+    return (
+        f"deadline {policy.deadline:g} s until the answer starts; the first attempt's first token within "
+        f"{share}; a flowing stream may go silent {stall:g} s"
+        + (f", flow {policy.stream_timeout:g} s in all" if policy.stream_timeout else "")
+    )
