@@ -551,3 +551,34 @@ def test_a_stream_cut_is_billed_by_one_rule_before_and_after_the_answer_shows(
     row = gw.rows()[-1]
     assert row["status"] == 502 and float(row["cost_usd"]) > 0 and row["completion_tokens"] > 0
     assert float(row["discarded_cost_usd"]) > 0, "the fallback's answers that found no seam"
+
+
+def test_an_attempt_that_fails_inside_the_gateway_still_ends_in_the_health_state(
+    make_gateway: Callable[..., Gateway], ofake: FakeOpenAI, afake: FakeAnthropic
+) -> None:
+    """A request the gateway itself cannot send (JSON nested past what the encoder takes) while the
+    primary's circuit is half-open: the probe slot and the in-flight count are given back, so the
+    next request probes the primary and closes its circuit."""
+    clock = ManualClock()
+    routes = (
+        "routes:\n  auto: {default: cheap, fallbacks: [mid], retries: 0}\n"
+        "health: {failures: 1, cooldown: 1}\n"
+    )
+    gw = make_gateway(
+        text=CONFIG.format(openai=ofake.url, anthropic=afake.url, key=KEY) + routes, clock=clock
+    )
+    client = gw.client()
+    ofake.inject(Fault("status", status=500, model="cheap-1"))
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=user("say: hi"))
+    assert raw.headers["x-pointsman-model"] == "mid"  # cheap's circuit is open now
+    clock.advance(1.5)  # past the cooldown: the next request is the probe
+    nested: Any = []
+    for _ in range(300):
+        nested = [nested]
+    with pytest.raises(openai.APIStatusError):
+        client.chat.completions.create(model="auto", messages=user("say: hi"), extra_body={"x": nested})
+    health = gw.app.gateway.health
+    assert health.stats("cheap").in_flight == 0
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=user("say: hi"))
+    assert raw.headers["x-pointsman-model"] == "cheap", "the probe slot was given back"
+    assert health.stats("cheap").circuit == "closed"
