@@ -23,7 +23,7 @@ from pointsman.state.health import Health
 from pointsman.usage import Usage
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per request: a frozen one costs a setattr per field
 class Candidate:
     """A plan entry the walk has let through."""
 

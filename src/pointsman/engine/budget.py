@@ -29,7 +29,7 @@ STALL_SHARE = 0.25
 MIN_STALL = 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per request: a frozen one costs a setattr per field
 class Budget:
     """The seconds one attempt may take until its answer starts, and what set them."""
 

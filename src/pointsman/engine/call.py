@@ -78,7 +78,7 @@ class Call:
     """Set by the engine when the request has run (answered, failed or abandoned)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per request: a frozen one costs a setattr per field
 class AnswerMeta:
     model: CatalogModel
     route: str

@@ -102,9 +102,16 @@ def _candidate(
     prompt_tokens: int,
     output_tokens: int,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"model": model.name, "tier": tier}
-    if model.price is not None:
-        out["expected_cost_usd"] = format_usd(model.price.estimate(prompt_tokens, output_tokens))
+    price = model.price
+    out: dict[str, Any] = (
+        {"model": model.name, "tier": tier}
+        if price is None
+        else {
+            "model": model.name,
+            "tier": tier,
+            "expected_cost_usd": format_usd(price.estimate(prompt_tokens, output_tokens)),
+        }
+    )
     out["p50_ms"] = p50
     out["ttft_p95_ms"] = ttft_p95
     if skipped:

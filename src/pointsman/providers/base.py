@@ -44,7 +44,7 @@ class Endpoint:
     ca_file: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per request (per event): a frozen one costs a setattr per field
 class UpstreamRequest:
     url: str
     headers: Mapping[str, str]

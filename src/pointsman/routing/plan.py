@@ -82,7 +82,7 @@ class Candidate:
     skipped: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per request: a frozen one costs a setattr per field
 class RoutePlan:
     attempts: tuple[Attempt, ...]
     policy: Policy = MANUAL
@@ -119,7 +119,7 @@ class RouteRequest:
         return int(cached)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per request: a frozen one costs a setattr per field
 class Decision:
     route: str
     decided_by: str

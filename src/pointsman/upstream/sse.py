@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per request (per event): a frozen one costs a setattr per field
 class SSEEvent:
     data: bytes
     event: str = ""
