@@ -5,6 +5,7 @@ prompt size), side by side, optionally beside an earlier revision, in one run.
     python bench/cost.py                        # this checkout
     python bench/cost.py --baseline REV         # and an earlier commit, side by side
     python bench/cost.py --served               # the whole server: uvicorn, sockets, the real client
+    python bench/cost.py --journal-off          # and this checkout without the ledger's journal
 
 callgrind counts the instructions `bench/cost_driver.py` executes (the gateway's ASGI app in
 process, the upstream an in-memory stub), or with `--served` those of `pointsman serve` itself
@@ -29,25 +30,37 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
-Measure = Callable[[str, int, "Path | None", Path, bool], int]
+Measure = Callable[[str, int, "Target", Path, bool], int]
 DRIVER = ROOT / "bench" / "cost_driver.py"
 FEW = 20
 
 
-def instructions(model: str, requests: int, source: Path | None, work: Path, stream: bool) -> int:
+@dataclass(frozen=True)
+class Target:
+    source: Path | None
+    """Where pointsman's sources are (None: this checkout)."""
+    ledger: str = ""
+    """More ledger settings, e.g. `, journal: false`."""
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "PYTHONHASHSEED": "0", "BENCH_LEDGER": self.ledger}  # same dict layouts
+        if self.source is not None:
+            env["PYTHONPATH"] = str(self.source)
+        return env
+
+
+def instructions(model: str, requests: int, target: Target, work: Path, stream: bool) -> int:
     out = Path(tempfile.mkstemp(dir=work, suffix=".callgrind")[1])
-    env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict layouts, run after run
-    if source is not None:
-        env["PYTHONPATH"] = str(source)
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable]
     subprocess.run(
         [*command, str(DRIVER), model, str(requests), *(["stream"] if stream else [])],
-        env=env,
+        env=target.env(),
         check=True,
         capture_output=True,
         cwd=work,
@@ -57,19 +70,17 @@ def instructions(model: str, requests: int, source: Path | None, work: Path, str
     return int(match.group(1))
 
 
-def served(model: str, requests: int, source: Path | None, work: Path, stream: bool) -> int:
+def served(model: str, requests: int, target: Target, work: Path, stream: bool) -> int:
     """Instructions `pointsman serve` executes from its start to its exit, having answered
     `requests` requests (after 20 to warm up) from a keep-alive client on loopback."""
     out = Path(tempfile.mkstemp(dir=work, suffix=".callgrind")[1])
     port = free_port()
     config = work / f"served-{port}.yaml"
-    config.write_text(SERVED_CONFIG.format(port=port, upstream=UPSTREAM[0], ledger=work / f"{port}.db"))
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    if source is not None:
-        env["PYTHONPATH"] = str(source)
+    more = {"ledger": work / f"{port}.db", "more": target.ledger}
+    config.write_text(SERVED_CONFIG.format(port=port, upstream=UPSTREAM[0], **more))
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-m"]
     serve = ["pointsman", "serve", "--config", str(config), "--log-level", "warning"]
-    proc = subprocess.Popen([*command, *serve], env=env, cwd=work, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*command, *serve], env=target.env(), cwd=work, stderr=subprocess.DEVNULL)
     try:
         _wait_port(port, proc)
         body = orjson.dumps({"model": model, "messages": [{"role": "user", "content": "Hello there!"}]})
@@ -97,7 +108,7 @@ providers:
 models:
   small: {{provider: fake, upstream: small-1, input: 0.15, output: 0.6}}
   big: {{provider: fake, upstream: big-1, input: 2.5, output: 10}}
-ledger: {{path: '{ledger}', batch_size: 64, flush_interval: 1000}}
+ledger: {{path: '{ledger}', batch_size: 64, flush_interval: 1000 {more}}}
 routes:
   chain: {{default: small, fallbacks: [big]}}
   auto:
@@ -135,15 +146,15 @@ def _wait_port(port: int, proc: subprocess.Popen[bytes], limit: float = 600) -> 
 def per_request(
     model: str,
     many: int,
-    source: Path | None,
+    target: Target,
     work: Path,
     pool: ThreadPoolExecutor,
     stream: bool = False,
     measure: Measure | None = None,
 ) -> float:
     measure = measure or instructions
-    few = pool.submit(measure, model, FEW, source, work, stream)
-    lots = pool.submit(measure, model, many, source, work, stream)
+    few = pool.submit(measure, model, FEW, target, work, stream)
+    lots = pool.submit(measure, model, many, target, work, stream)
     return (lots.result() - few.result()) / (many - FEW)
 
 
@@ -152,11 +163,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1020)
     parser.add_argument("--baseline", help="a git revision to measure beside this checkout")
     parser.add_argument("--served", action="store_true", help="measure `pointsman serve` over loopback")
+    parser.add_argument("--journal-off", action="store_true", help="also this checkout without the journal")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("valgrind is needed (apt-get install valgrind)")
     work = Path(tempfile.mkdtemp(prefix="pointsman-cost-"))
-    sources: dict[str, Path | None] = {"now": None}
+    sources = {"now": Target(None)}
+    if args.journal_off:
+        sources["now, no journal"] = Target(None, ", journal: false")
     fake = None
     measure: Measure = served if args.served else instructions
     try:
@@ -171,11 +185,11 @@ def main() -> None:
         if args.baseline:
             tree = work / "base"
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline])
-            sources[f"at {args.baseline}"] = tree / "src"
+            sources[f"at {args.baseline}"] = Target(tree / "src")
         with ThreadPoolExecutor(2) as pool:
             results = {
-                (label, model, stream): per_request(model, args.requests, source, work, pool, stream, measure)
-                for label, source in sources.items()
+                (label, model, stream): per_request(model, args.requests, target, work, pool, stream, measure)
+                for label, target in sources.items()
                 for stream in (False, True)
                 for model in ("small", "chain", "auto")
             }

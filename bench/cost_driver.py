@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import sys
 import tempfile
 from collections.abc import AsyncGenerator
@@ -46,7 +47,7 @@ providers:
 models:
   small: {{provider: fake, upstream: small-1, input: 0.15, output: 0.6}}
   big: {{provider: fake, upstream: big-1, input: 2.5, output: 10}}
-ledger: {{path: '{ledger}', batch_size: 64, flush_interval: 1000}}  # flushes by count: repeatable
+ledger: {{path: '{ledger}', batch_size: 64, flush_interval: 1000 {more}}}  # flushes by count: repeatable
 routes:
   chain:
     default: small
@@ -113,7 +114,8 @@ class Stub:
 
 
 async def main(model: str, n: int, stream: bool = False) -> None:
-    config = parse_config(CONFIG.format(ledger=tempfile.mktemp(suffix=".db")), "bench.yaml", {})
+    text = CONFIG.format(ledger=tempfile.mktemp(suffix=".db"), more=os.environ.get("BENCH_LEDGER", ""))
+    config = parse_config(text, "bench.yaml", {})
     if importlib.util.find_spec("pointsman.compose") is not None:
         app = create_app(config, transport=Stub())
     else:  # revisions before the composition root

@@ -277,3 +277,25 @@ def test_reasoning_effort_becomes_extended_thinking(
     assert sent["max_tokens"] > 1024 and "temperature" not in sent, "Anthropic's rules for thinking"
     assert text == "thought through", "the thinking is not part of the answer"
     assert usage.completion_tokens > 3, "thinking tokens are billed as output"
+
+
+def test_a_stream_the_client_leaves_is_billed_for_what_was_streamed(
+    gateway: Gateway, claude: FakeAnthropic
+) -> None:
+    """Anthropic reports usage up front (message_start says output_tokens: 1): the text that flowed
+    before the client left is what the provider bills, so that is what the row counts."""
+    import httpx2 as httpx
+
+    claude.inject(Fault("stall", after=45, seconds=3, model="claude-small"))
+    words = " ".join(f"w{i}" for i in range(60))
+    body = {"model": "sonnet", "messages": user(f"say: {words}"), "stream": True}
+    with httpx.stream("POST", f"{gateway.url}/v1/chat/completions", json=body, timeout=10) as response:
+        request_id = response.headers["x-pointsman-request-id"]
+        chunks = 0
+        for line in response.iter_lines():
+            chunks += line.startswith("data: ") and '"content"' in line
+            if chunks >= 40:
+                break  # the client leaves mid-answer
+    row = gateway.row(request_id)
+    assert row["status"] == 499 and row["estimated"] == 1
+    assert row["completion_tokens"] >= 40, "the text streamed is counted, not message_start's 1 token"

@@ -242,7 +242,7 @@ def test_health_and_readiness(gateway: Gateway) -> None:
 
     assert httpx.get(f"{gateway.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{gateway.url}/readyz")
-    assert ready.status_code == 200 and ready.json()["ledger"] is True
+    assert ready.status_code == 200 and ready.json()["ledger"]["ok"] is True
 
 
 def test_pooled_upstream_connections_are_reused_for_json_and_streams(

@@ -82,11 +82,12 @@ def test_row_fields_for_a_streamed_request(gateway: Gateway) -> None:
     assert 0 < row["ttft_ms"] <= row["latency_ms"]
 
 
-def _serve(config: Path) -> tuple[subprocess.Popen[str], str]:
+def _serve(config: Path, **kw: Any) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "pointsman", "serve", "--config", str(config)],
         stderr=subprocess.PIPE,
         text=True,
+        **kw,
     )
     assert proc.stderr is not None
     deadline = time.monotonic() + 30

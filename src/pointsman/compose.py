@@ -18,7 +18,8 @@ from pointsman.config.schema import Config
 from pointsman.config.yamlsource import Path
 from pointsman.engine import Engine, Parts
 from pointsman.errors import ConfigError
-from pointsman.ledger.sink import BatchingLedger, LedgerStore
+from pointsman.ledger.journal import Journal
+from pointsman.ledger.sink import BatchingLedger, LedgerState, LedgerStore
 from pointsman.ledger.sqlite import SQLiteStore
 from pointsman.providers.base import Endpoint, Provider
 from pointsman.providers.registry import PRESETS, build_provider
@@ -89,8 +90,10 @@ class Gateway:
         self.providers: dict[str, Provider] = {n: build_provider(e) for n, e in endpoints(config).items()}
         self.ledger = BatchingLedger(
             ledger_store or SQLiteStore(config.ledger.path),
+            Journal(config.ledger.journal_folder()),
             batch_size=config.ledger.batch_size,
             flush_interval=config.ledger.flush_interval,
+            max_held=config.ledger.max_held_rows,
         )
         self._upstream = transport
         self.tokens = TokenCounter()
@@ -99,20 +102,27 @@ class Gateway:
         parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng)
         self.engine = Engine(self.router, parts)
         self.ready = False
+        self.ledger_state: LedgerState | None = None
+        """How the ledger ended (set at shutdown): rows left in the journal, rows lost."""
 
     def upstream(self) -> UpstreamClient:
         assert self._upstream is not None, "the gateway has not started"
         return self._upstream
 
+    def check(self) -> None:
+        """Open what must work before the first request (the ledger); raises ConfigError naming the
+        setting when it cannot. `startup()` does this too; `serve` calls it first for a clear exit."""
+        self.ledger.open()
+
     async def startup(self) -> None:
         if self._upstream is None:
             self._upstream = UpstreamClient()  # its connections belong to the running loop
-        self.ledger.start()
+        await self.ledger.start()
         self.ready = True
 
     async def shutdown(self) -> None:
         self.ready = False
-        await self.ledger.close()
+        self.ledger_state = await self.ledger.close()
         if self._upstream is not None:
             await self._upstream.close()
 

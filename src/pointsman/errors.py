@@ -108,6 +108,13 @@ class PayloadTooLarge(ClientError):
     code = "request_too_large"
 
 
+class LedgerUnavailable(PointsmanError):
+    """The ledger store cannot be read or written now (a report from it would be wrong)."""
+
+    status = 503
+    type = "ledger_unavailable"
+
+
 class UpstreamError(PointsmanError):
     """A provider did not give a usable answer. `provider` names it; the key never appears."""
 

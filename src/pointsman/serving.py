@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import uvicorn
 
 from pointsman.api.app import GatewayApp, create_app
+from pointsman.compose import Gateway
 from pointsman.config.schema import Config
 from pointsman.fakes.base import FakeProvider
 
@@ -47,14 +49,40 @@ def uvicorn_server(app: GatewayApp, *, log_level: str = "warning") -> uvicorn.Se
     return uvicorn.Server(config)
 
 
-def serve(config: Config, *, log_level: str = "info") -> None:
-    """Foreground server; returns after SIGINT/SIGTERM once in-flight requests and the ledger are done."""
+class _Server(uvicorn.Server):
+    """uvicorn re-raises the stop signal after a graceful stop; a ledger that lost rows must instead
+    be told by the exit status, so that signal is dropped then."""
+
+    gateway: Gateway | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                state = self.gateway.ledger_state if self.gateway is not None else None
+                if state is not None and state.lost:
+                    self._captured_signals.clear()
+
+
+def serve(config: Config, *, log_level: str = "info") -> int:
+    """Foreground server; returns after SIGINT/SIGTERM once in-flight requests and the ledger are
+    done: 0, or 1 when ledger rows were lost. Raises ConfigError when the ledger cannot be opened."""
+    app = create_app(config)
+    app.gateway.check()
     sock = bind(config.server.host, config.server.port)
-    server = uvicorn_server(create_app(config), log_level=log_level)
+    server = _Server(uvicorn_server(app, log_level=log_level).config)
+    server.gateway = app.gateway
     logging.getLogger("pointsman").info(
         "pointsman listening on http://%s:%d", config.server.host, sock.getsockname()[1]
     )
     server.run(sockets=[sock])
+    state = app.gateway.ledger_state
+    if state is not None and state.lost:
+        logging.getLogger("pointsman").error("pointsman stopped; %d ledger rows were lost", state.lost)
+        return 1
+    return 0
 
 
 def new_loop() -> asyncio.AbstractEventLoop:

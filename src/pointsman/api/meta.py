@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
@@ -13,8 +14,8 @@ from pointsman.api.http import send_json
 from pointsman.api.request import Request
 from pointsman.catalog.model import CatalogModel
 from pointsman.catalog.price import format_usd
-from pointsman.errors import InvalidRequest
-from pointsman.ledger.spend import GROUPINGS, summarize
+from pointsman.errors import InvalidRequest, LedgerUnavailable
+from pointsman.ledger.spend import GROUPINGS, SpendLine, summarize
 from pointsman.ledger.sqlite import read_rows
 from pointsman.providers.base import Json
 from pointsman.routing.router import CompiledRoute
@@ -73,9 +74,34 @@ async def healthz(gateway: Gateway, request: Request) -> None:
 
 
 async def readyz(gateway: Gateway, request: Request) -> None:
-    ready = gateway.ready
-    body = orjson.dumps({"status": "ready" if ready else "starting", "ledger": gateway.ledger.healthy})
+    state = gateway.ledger.state()
+    ready = gateway.ready and state.ok
+    ledger: Json = {
+        "ok": state.ok,
+        "unwritten_rows": state.unwritten,
+        "held_rows": state.held,
+        "lost_rows": state.lost,
+    }
+    if state.error:
+        ledger["error"] = state.error
+    status = "ready" if ready else "ledger_failing" if gateway.ready else "starting"
+    body = orjson.dumps({"status": status, "ledger": ledger})
     await send_json(request.send, 200 if ready else 503, body, [request.id_header])
+
+
+async def _summary(gateway: Gateway, since: float | None, by: str) -> list[SpendLine]:
+    """A report from every row recorded so far, or a 503: a report missing rows would look right."""
+    path = gateway.config.ledger.path
+    if not await gateway.ledger.flush():
+        state = gateway.ledger.state()
+        raise LedgerUnavailable(
+            f"the ledger store is failing ({state.error}); {state.unwritten} rows wait in its journal, "
+            "so a report now would be incomplete"
+        )
+    try:
+        return await asyncio.to_thread(lambda: summarize(read_rows(path, since), by))
+    except sqlite3.Error as exc:
+        raise LedgerUnavailable(f"cannot read the ledger {path!r}: {exc}") from None
 
 
 async def admin_spend(gateway: Gateway, request: Request) -> None:
@@ -86,9 +112,7 @@ async def admin_spend(gateway: Gateway, request: Request) -> None:
         raise InvalidRequest(f"'by' must be one of {', '.join(GROUPINGS)}", param="by")
     days = query.get("days", [""])[0]
     since = time.time() - float(days) * 86400 if days.replace(".", "", 1).isdigit() else None
-    path = gateway.config.ledger.path
-    await gateway.ledger.flush()
-    lines = await asyncio.to_thread(lambda: summarize(read_rows(path, since), by))
+    lines = await _summary(gateway, since, by)
     data = [
         {
             "group": line.group,

@@ -37,8 +37,7 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host or config.server.host,
         port=args.port if args.port is not None else config.server.port,
     )
-    run_server(msgspec.structs.replace(config, server=server), log_level=args.log_level)
-    return 0
+    return run_server(msgspec.structs.replace(config, server=server), log_level=args.log_level)
 
 
 def demo(args: argparse.Namespace) -> int:

@@ -94,7 +94,20 @@ class ServerConfig(_Strict, frozen=True):
 class LedgerConfig(_Strict, frozen=True):
     path: str = "pointsman-ledger.db"
     batch_size: int = 512
+    """Rows per write (one transaction each); a batch this big is written at once."""
     flush_interval: float = 0.25
+    journal: bool = True
+    """Append each row to a local journal as its request ends, so rows survive kill -9 and a store
+    that is down (see README, "What the ledger keeps")."""
+    journal_dir: str = ""
+    """Default: the ledger's path with `.journal` appended (a folder)."""
+    max_held_rows: int = 20_000
+    """Rows waiting for the store that memory holds; beyond it they wait in the journal only."""
+
+    def journal_folder(self) -> str | None:
+        if not self.journal:
+            return None
+        return self.journal_dir or f"{self.path}.journal"  # not "-journal": SQLite's own file name
 
 
 class CatalogConfig(_Strict, frozen=True):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 
 class Traced(Protocol):
-    """The request's routing trace; rendered only when the row is written, off the request path."""
+    """The request's routing trace; rendered once, when the row is recorded after the answer was sent."""
 
     def dumps(self) -> bytes: ...
 
@@ -74,3 +76,35 @@ class LedgerRow:
     discarded_cost_usd: Decimal = Decimal(0)
     """What discarded answers cost (the provider billed them; the client got a better one)."""
     trace: Traced | None = None
+
+
+def row_values(row: LedgerRow) -> tuple[Any, ...]:
+    """The row as plain column values in `COLUMNS` order: what the journal and every store take."""
+    return (
+        row.id,
+        row.ts,
+        row.endpoint,
+        row.key_id,
+        row.requested_model,
+        row.model,
+        row.provider,
+        row.upstream_model,
+        row.attempts,
+        row.status,
+        row.error_type,
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.cached_tokens,
+        row.cache_write_tokens,
+        row.reasoning_tokens,
+        None if row.cost_usd is None else str(row.cost_usd),
+        int(row.estimated),
+        row.latency_ms,
+        row.ttft_ms,
+        int(row.stream),
+        orjson.dumps(row.tags).decode(),
+        row.route,
+        row.escalations,
+        str(row.discarded_cost_usd),
+        row.trace.dumps().decode() if row.trace is not None else "{}",
+    )

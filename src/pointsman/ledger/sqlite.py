@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
 
-from pointsman.ledger.row import COLUMNS, LedgerRow
+from pointsman.errors import ConfigError
+from pointsman.ledger.journal import Values
+from pointsman.ledger.row import COLUMNS
 from pointsman.ledger.sink import LedgerStore
 
 _SCHEMA = """
@@ -35,45 +37,14 @@ _INSERTS = {
 }
 
 
-def _chunks(rows: list[LedgerRow]) -> list[list[LedgerRow]]:
-    out: list[list[LedgerRow]] = []
+def _chunks(rows: Sequence[Values]) -> list[Sequence[Values]]:
+    out: list[Sequence[Values]] = []
     start = 0
     for size in _CHUNKS:
         while len(rows) - start >= size:
             out.append(rows[start : start + size])
             start += size
     return out
-
-
-def _values(row: LedgerRow) -> tuple[Any, ...]:
-    return (
-        row.id,
-        row.ts,
-        row.endpoint,
-        row.key_id,
-        row.requested_model,
-        row.model,
-        row.provider,
-        row.upstream_model,
-        row.attempts,
-        row.status,
-        row.error_type,
-        row.prompt_tokens,
-        row.completion_tokens,
-        row.cached_tokens,
-        row.cache_write_tokens,
-        row.reasoning_tokens,
-        None if row.cost_usd is None else str(row.cost_usd),
-        int(row.estimated),
-        row.latency_ms,
-        row.ttft_ms,
-        int(row.stream),
-        orjson.dumps(row.tags).decode(),
-        row.route,
-        row.escalations,
-        str(row.discarded_cost_usd),
-        row.trace.dumps().decode() if row.trace is not None else "{}",
-    )
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -105,7 +76,20 @@ class SQLiteStore(LedgerStore):
         self.path = path
         self._db: sqlite3.Connection | None = None
 
-    def write(self, rows: list[LedgerRow]) -> None:
+    def open(self) -> None:
+        """Connect and take the write lock once, so a missing folder, a read-only file system or a
+        file that is not a database fails at start, not at the first request."""
+        if self._db is not None:
+            return
+        try:
+            db = connect(self.path)
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(f"ledger.path: cannot write the ledger {self.path!r}: {exc}") from None
+        self._db = db
+
+    def write(self, rows: Sequence[Values]) -> None:
         if self._db is None:
             self._db = connect(self.path)
         # one multi-row INSERT per chunk, not executemany: executemany gives up and retakes the
@@ -113,7 +97,7 @@ class SQLiteStore(LedgerStore):
         with self._db:
             self._db.execute("BEGIN")
             for chunk in _chunks(rows):
-                self._db.execute(_INSERTS[len(chunk)], [v for row in chunk for v in _values(row)])
+                self._db.execute(_INSERTS[len(chunk)], [v for row in chunk for v in row])
 
     def close(self) -> None:
         if self._db is not None:
