@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 
 from conftest import Gateway
+from pointsman.config.loader import parse_config
+from pointsman.errors import ConfigError
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.faults import Fault
@@ -253,3 +258,37 @@ def test_url_credentials_and_secret_headers_are_known_as_secrets() -> None:
     assert header_secrets({"Anthropic-Version": "2023-06-01", "X-Title": "app", "Helicone-Auth": "h"}) == [
         "h"
     ]
+
+
+def test_config_check_prints_base_urls_without_their_credentials(tmp_path: Path) -> None:
+    config = tmp_path / "gw.yaml"
+    url = f"http://{URL_USER}:{URL_PASS}@127.0.0.1:9/v1?key={URL_QUERY_KEY}&api-version=1"
+    config.write_text(f'providers:\n  proxied: {{type: openai, base_url: "{url}"}}\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "pointsman", "config", "check", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "proxied: openai at http://proxyuser:[redacted]@127.0.0.1:9/v1?key=[redacted]&api-version=1"
+        in result.stdout
+    )
+    assert MARK not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ("type: '${SECRET}', base_url: 'http://h/v1'", "gw.yaml:2: providers.p.type: unknown wire type"),
+        ("type: openai, base_url: '${SECRET}'", "gw.yaml:2: providers.p.base_url: must start with http"),
+        ("type: openai, base_url: '${SECRET}/v1'", "gw.yaml:2: providers.p.base_url: must start with http"),
+        ("preset: '${SECRET}'", "gw.yaml:2: providers.p.preset: unknown preset"),
+    ],
+)
+def test_a_secret_in_the_wrong_field_is_not_repeated_by_the_config_error(field: str, where: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(f"providers:\n  p: {{{field}}}\n", "gw.yaml", {"SECRET": OAI_KEY})
+    assert info.value.message.startswith(where), info.value.message
+    assert MARK not in info.value.message and "sk-" not in info.value.message
