@@ -43,11 +43,17 @@ def fails(text: str, env: dict[str, str] | None = None) -> str:
             "providers:\n  x:\n    type: openai\n    base_url: http://h/v1\n    timeouts: {conect: 1}\n",
             "gw.yaml:5: providers.x.timeouts.conect: unknown key (did you mean 'connect'?)",
         ),
-        ("providers:\n  x: {type: grpc, base_url: http://h}\n", "providers.x.type: unknown wire type 'grpc'"),
+        (
+            "providers:\n  x: {type: grpc, base_url: http://h}\n",
+            "providers.x.type: unknown wire type; supported: openai",
+        ),
         ("providers:\n  x: {base_url: http://h}\n", "providers.x: missing `type`"),
         ("providers:\n  x: {type: openai}\n", "providers.x.base_url: missing base_url"),
-        ("providers:\n  x: {preset: nosuch}\n", "providers.x.preset: unknown preset 'nosuch'"),
-        ("providers:\n  x: {type: openai, base_url: ftp://h}\n", "base_url must start with http"),
+        ("providers:\n  x: {preset: nosuch}\n", "providers.x.preset: unknown preset; known: anthropic"),
+        (
+            "providers:\n  x: {type: openai, base_url: ftp://h}\n",
+            "providers.x.base_url: must start with http",
+        ),
         (
             "providers:\n  x: {type: openai, base_url: 'https://h', ca_file: /no/ca.pem}\n",
             "gw.yaml:2: providers.x.ca_file: no such file: /no/ca.pem",
@@ -166,3 +172,28 @@ def test_config_check_fails_non_zero_naming_the_typo(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "server.prot" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "providers:\n  oai: {type: openai, base_url: 'http://a/v1'}\n  oai: {type: openai, base_url: 'http://b/v1'}\n",
+            "gw.yaml:3: providers.oai: duplicate key (first at line 2)",
+        ),
+        ("server: {port: 1, host: h, port: 2}\n", "gw.yaml:1: server.port: duplicate key (first at line 1)"),
+        (
+            "routes:\n  r:\n    default: a\n    rules:\n      - {to: a, to: b}\n",
+            "gw.yaml:5: routes.r.rules[0].to: duplicate key",
+        ),
+    ],
+)
+def test_a_duplicated_key_is_an_error_naming_it(text: str, expected: str) -> None:
+    assert expected in fails(text)
+
+
+def test_an_env_reference_in_a_flow_mapping_gets_a_hint_to_quote_it() -> None:
+    message = fails("server:\n  keys: [{id: a, key: ${GW_KEY}}]\n", {"GW_KEY": "k"})
+    assert message.startswith("gw.yaml:2: not valid YAML") and 'needs quotes: write "${VAR}"' in message
+    config = parse_config('server:\n  keys: [{id: a, key: "${GW_KEY}"}]\n', "gw.yaml", {"GW_KEY": "k1234"})
+    assert config.server.keys[0].key == "k1234"

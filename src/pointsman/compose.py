@@ -23,13 +23,23 @@ from pointsman.ledger.sink import BatchingLedger, LedgerState, LedgerStore
 from pointsman.ledger.sqlite import SQLiteStore
 from pointsman.providers.base import Endpoint, Provider
 from pointsman.providers.registry import PRESETS, build_provider
+from pointsman.redact import Redactor, header_secrets, url_secrets
 from pointsman.routing.router import RouteRouter
 from pointsman.state.health import Health, LocalHealth
 from pointsman.tokens import TokenCounter
 from pointsman.upstream.client import UpstreamClient
 
 
-def endpoints(config: Config) -> dict[str, Endpoint]:
+def redactor_of(config: Config) -> Redactor:
+    """One redactor for every secret the config holds: provider keys, secret header values,
+    credentials in base URLs, the gateway keys and the admin key."""
+    found = [key.key for key in config.server.keys] + [config.server.admin_key]
+    for p in config.providers.values():
+        found += [p.api_key, *header_secrets(p.headers), *url_secrets(p.base_url)]
+    return Redactor(found)
+
+
+def endpoints(config: Config, redactor: Redactor) -> dict[str, Endpoint]:
     out = {}
     for name, p in config.providers.items():
         preset = PRESETS.get(p.preset)
@@ -45,6 +55,7 @@ def endpoints(config: Config) -> dict[str, Endpoint]:
             stream_usage=bool(p.stream_usage),
             strip_fields=preset.strip_fields if preset else (),
             ca_file=p.ca_file,
+            redactor=redactor,
         )
     return out
 
@@ -87,7 +98,10 @@ class Gateway:
         self.catalog = catalog_of(config)
         self.auth = Auth(config.server)
         self.max_body = config.server.max_body_bytes
-        self.providers: dict[str, Provider] = {n: build_provider(e) for n, e in endpoints(config).items()}
+        redactor = redactor_of(config)  # reaches every place a provider's words become an error
+        self.providers: dict[str, Provider] = {
+            n: build_provider(e) for n, e in endpoints(config, redactor).items()
+        }
         self.ledger = BatchingLedger(
             ledger_store or SQLiteStore(config.ledger.path),
             Journal(config.ledger.journal_folder()),

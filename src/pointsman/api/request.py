@@ -45,7 +45,7 @@ def answer_headers(meta: AnswerMeta, cost: Any = None, *, with_cost: bool = True
     if with_cost:
         headers.append((b"x-pointsman-cost-usd", b"unknown" if cost is None else format_usd(cost).encode()))
     if meta.trace is not None:
-        headers.append((b"x-pointsman-trace", meta.trace.dumps()))
+        headers.append((b"x-pointsman-trace", meta.trace.header()))
     return headers
 
 
@@ -95,7 +95,7 @@ async def ledgered_call(
         if outcome.route:
             request.error_headers.append((b"x-pointsman-route", outcome.route.encode()))
         if call.explain and outcome.trace is not None:
-            request.error_headers.append((b"x-pointsman-trace", outcome.trace.dumps()))
+            request.error_headers.append((b"x-pointsman-trace", outcome.trace.header()))
         raise
     except Exception:
         outcome = call.outcome or Outcome(500, "server_error", finished=now())

@@ -22,6 +22,7 @@ from pointsman.compose import build, catalog_of
 from pointsman.config.loader import default_config, load_config
 from pointsman.config.schema import Config
 from pointsman.errors import ConfigError
+from pointsman.redact import safe_url
 
 
 def _config(path: str | None) -> Config:
@@ -116,7 +117,7 @@ def config_check(args: argparse.Namespace) -> int:
     )
     for name, provider in config.providers.items():
         key = "key set" if provider.api_key else "no key"
-        print(f"  provider    {name}: {provider.type} at {provider.base_url} ({key})")
+        print(f"  provider    {name}: {provider.type} at {safe_url(provider.base_url)} ({key})")
     print(f"  catalog     {len(catalog.models)} models, {len(catalog.aliases)} aliases")
     print(f"  ledger      {config.ledger.path}")
     return 0

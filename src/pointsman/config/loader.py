@@ -58,6 +58,17 @@ _PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
 _UNKNOWN = re.compile(r"unknown field `([^`]+)`")
 
 
+_UNSHOWN = "(the value is not repeated here: it may be a key put in the wrong place)"
+
+
+def _unknown(what: str, value: str, known: list[str], label: str) -> str:
+    """Which values are allowed, never the value given: a provider's fields are where a key
+    pasted one line off lands, and config errors are printed and logged."""
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {what}{hint}; {label}: {', '.join(known)} {_UNSHOWN}"
+
+
 def _known_fields() -> list[str]:
     names: set[str] = set()
     for struct in (*_SECTIONS.values(), *_MAPS.values(), *_NESTED):
@@ -88,22 +99,16 @@ def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[st
     path: Path = ("providers", name)
     preset_name = cfg.preset or (name if name in PRESETS else "")
     if preset_name and preset_name not in PRESETS:
-        raise doc.fail(
-            (*path, "preset"), f"unknown preset '{preset_name}'; known: {', '.join(sorted(PRESETS))}"
-        )
+        raise doc.fail((*path, "preset"), _unknown("preset", preset_name, sorted(PRESETS), "known"))
     preset = PRESETS.get(preset_name)
     wire = cfg.type or (preset.type if preset else "")
     if not wire:
         raise doc.fail(path, f"missing `type` (one of: {', '.join(WIRE_TYPES)}) or a known `preset`")
     if wire not in WIRE_TYPES:
-        raise doc.fail((*path, "type"), f"unknown wire type '{wire}'; supported: {', '.join(WIRE_TYPES)}")
+        raise doc.fail((*path, "type"), _unknown("wire type", wire, list(WIRE_TYPES), "supported"))
     base_url = cfg.base_url or (preset.base_url if preset else "")
     if not base_url.startswith(("http://", "https://")):
-        problem = (
-            "missing base_url"
-            if not base_url
-            else f"base_url must start with http:// or https://, got {base_url!r}"
-        )
+        problem = "missing base_url" if not base_url else f"must start with http:// or https:// {_UNSHOWN}"
         raise doc.fail((*path, "base_url"), problem)
     api_key = cfg.api_key or (env.get(preset.key_env, "") if preset and preset.key_env else "")
     if cfg.ca_file and not FilePath(cfg.ca_file).is_file():

@@ -15,6 +15,25 @@ Path = tuple[str | int, ...]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, source: str) -> ConfigError:
+    """The file, line and the parser's problem; never its excerpt of the file (a line can hold a key)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark, problem = exc.problem_mark, exc.problem or "syntax error"
+    else:  # a character the reader refuses: the message names its code point only
+        mark, problem = None, str(exc)
+    if mark is None:
+        return ConfigError(f"{source}: not valid YAML: {problem}")
+    message = f"{source}:{mark.line + 1}: not valid YAML: {problem}"
+    lines = text.splitlines()
+    if mark.line < len(lines) and "${" in lines[mark.line]:
+        # `{a: ${X}}`: the reference's own `{` opens a mapping inside the mapping
+        message += '; a ${VAR} inside {...} or [...] needs quotes: write "${VAR}"'
+    return ConfigError(message)
+
+
 class _ExactLoader(yaml.SafeLoader):
     """A YAML float becomes a Decimal of its written digits: 0.15 stays 0.15, not 0.1499999."""
 
@@ -40,9 +59,7 @@ class YamlDocument:
             node = yaml.compose(text, Loader=_ExactLoader)
             self.data: Any = yaml.load(text, Loader=_ExactLoader) if node is not None else {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{source}:{mark.line + 1}" if mark is not None else source
-            raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+            raise _syntax_error(exc, text, source) from None
         self.lines: dict[Path, int] = {}
         if node is not None:
             self._index(node, ())
@@ -52,7 +69,14 @@ class YamlDocument:
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                line = key_node.start_mark.line + 1
+                # YAML keeps the last of two equal keys without a word: a provider defined twice
+                # would silently lose its first definition
+                if (*path, key) in self.lines and key_node.tag != _MERGE:
+                    first = self.lines[(*path, key)]
+                    where = f"{self.source}:{line}: {format_path((*path, key))}"
+                    raise ConfigError(f"{where}: duplicate key (first at line {first})")
+                self.lines[(*path, key)] = line
                 self._index(value_node, (*path, key))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):

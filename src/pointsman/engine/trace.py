@@ -17,6 +17,12 @@ from pointsman.routing.plan import Decision
 
 ASSUMED_OUTPUT_TOKENS = 256
 """Expected cost assumes an answer this long unless the request caps it lower."""
+HEADER_LIMIT = 4096
+"""Bytes of `x-pointsman-trace` at most: clients and proxies refuse long response headers (nginx's
+default buffer for all of them is 4 or 8 KB; httpx gave up on a 200 KB one)."""
+DETAIL_IN_HEADER = 200
+"""Characters of an attempt's detail (a provider's error message, say) kept when the header is too long."""
+SHORTENED = "shortened to fit a header; the ledger row of this request holds the whole trace"
 
 
 @dataclass(slots=True)
@@ -91,6 +97,30 @@ class Trace:
 
     def dumps(self) -> bytes:
         return orjson.dumps(self.json())
+
+    def header(self) -> bytes:
+        """The trace for `x-pointsman-trace`: whole when it fits in HEADER_LIMIT bytes, otherwise
+        with the attempts' details shortened, then without them, then without the candidates."""
+        whole = self.dumps()
+        if len(whole) <= HEADER_LIMIT:
+            return whole
+        out = self.json()
+        out["truncated"] = SHORTENED
+        for keep in (DETAIL_IN_HEADER, 0):
+            for attempt in out["attempts"]:
+                detail = attempt.get("detail", "")
+                if len(detail) > keep:
+                    attempt["detail"] = detail[:keep] + "…"
+            short = orjson.dumps(out)
+            if len(short) <= HEADER_LIMIT:
+                return short
+        out.pop("candidates", None)
+        short = orjson.dumps(out)
+        if len(short) <= HEADER_LIMIT:
+            return short
+        return orjson.dumps(
+            {"route": out.get("route", ""), "attempts": len(self.attempts), "truncated": SHORTENED}
+        )
 
 
 def _candidate(

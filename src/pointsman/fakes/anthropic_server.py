@@ -27,7 +27,9 @@ def anthropic_error(
     code: str | None = None,
     error_type: str | None = None,
     retry_after: str | None = None,
+    param: str | None = None,
 ) -> web.Response:
+    """`param` is ignored: this wire's errors have no such field."""
     kind = error_type or ANTHROPIC_ERROR_TYPES.get(
         status, "api_error" if status >= 500 else "invalid_request_error"
     )

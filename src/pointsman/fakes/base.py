@@ -7,6 +7,7 @@ answers and errors its own way. Control routes live under `/_fake/`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import ssl
 import struct
@@ -150,6 +151,20 @@ class FakeProvider:
         if seconds > 0:
             await asyncio.sleep(seconds)
 
+    @staticmethod
+    def echo(request: web.Request) -> str:
+        """Everything the request carried but its body: what a careless upstream puts in an error."""
+        headers = "; ".join(f"{k}={v}" for k, v in request.headers.items())
+        return f"upstream exploded handling {request.method} {request.path_qs} with headers: {headers}"
+
+    @staticmethod
+    def credential(request: web.Request) -> str:
+        """The key as presented, in whichever way the wire carries it."""
+        for name in ("authorization", "x-api-key", "x-goog-api-key"):
+            if name in request.headers:
+                return request.headers[name]
+        return request.query.get("key", "(none)")
+
     # what each wire format renders its own way
     @staticmethod
     def error_response(
@@ -159,6 +174,7 @@ class FakeProvider:
         code: str | None = None,
         error_type: str | None = None,
         retry_after: str | None = None,
+        param: str | None = None,
     ) -> web.Response:
         """The wire's error body; each fake sets this to its builder (openai_error, ...)."""
         raise NotImplementedError
@@ -224,6 +240,15 @@ class FakeProvider:
                 error_type=fault.error_type,
                 retry_after=fault.retry_after,
             )
+        if fault.kind == "echo":
+            credential = self.credential(request)
+            return self.error_response(
+                fault.status,
+                self.echo(request),
+                code=self.echo(request),
+                retry_after=credential,
+                param=credential,
+            )
         if fault.kind in ("reset", "no_response"):
             if fault.kind == "no_response":
                 await asyncio.sleep(fault.seconds)
@@ -271,7 +296,9 @@ class FakeProvider:
                     await asyncio.sleep(fault.seconds)
                 elif fault.kind == "malformed":
                     await response.write(self.malformed_frame)
-                elif fault.kind == "error_event":
+                elif fault.kind in ("error_event", "echo_event"):
+                    if fault.kind == "echo_event":
+                        fault = dataclasses.replace(fault, message=self.echo(request))
                     await response.write(self.error_frame(fault))
                     await response.write_eof()
                     return

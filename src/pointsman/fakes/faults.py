@@ -23,6 +23,10 @@ KINDS = frozenset(
         "error_event",  # stream: an error event after `after` chunks
         "slow",  # add `seconds` of latency before answering
         "garbage",  # answer 200 with a body that is not the protocol's JSON
+        # a careless upstream that repeats what it received (to prove the gateway's redaction):
+        "echo",  # answer `status` with every request header and the path in the message, the
+        # presented credential in `param` (OpenAI) and in Retry-After, the headers in `code` (OpenAI)
+        "echo_event",  # stream: an error event after `after` chunks, its message every request header
     }
 )
 

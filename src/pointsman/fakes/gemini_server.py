@@ -36,7 +36,9 @@ def gemini_error(
     code: str | None = None,
     error_type: str | None = None,
     retry_after: str | None = None,
+    param: str | None = None,
 ) -> web.Response:
+    """`param` is ignored: this wire's errors have no such field."""
     details = (
         [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_after}s"}]
         if retry_after

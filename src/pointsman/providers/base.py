@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pointsman.errors import UpstreamError
+from pointsman.redact import PLAIN, Redactor
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
 
@@ -42,6 +43,9 @@ class Endpoint:
     stream_usage: bool
     strip_fields: tuple[str, ...] = ()
     ca_file: str = ""
+    redactor: Redactor = PLAIN
+    """Keeps every secret of the gateway's config (not only this provider's) out of what this
+    provider's errors say; built once by the composition root."""
 
 
 @dataclass(slots=True)  # made per request (per event): a frozen one costs a setattr per field

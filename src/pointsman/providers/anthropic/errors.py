@@ -11,7 +11,7 @@ from pointsman.errors import (
     UpstreamServerError,
 )
 from pointsman.providers.base import Endpoint, UpstreamResponse
-from pointsman.providers.errorbody import describe, error_object
+from pointsman.providers.errorbody import read_error
 
 # Anthropic gives a context-length error no type or code of its own (a plain 400
 # invalid_request_error), so its documented wording is the only signal there is.
@@ -19,11 +19,9 @@ _CONTEXT_WORDS = ("prompt is too long", "exceed context limit", "input is too lo
 
 
 def classify(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamError:
-    error = error_object(response.body)
-    status = response.status
-    message, detail = describe(endpoint, response, error)
-    kind = error.get("type")
-    retry_after = response.headers.get("retry-after")
+    body = read_error(endpoint, response)
+    message, detail, retry_after, status = body.message, body.detail, body.retry_after, response.status
+    kind = body.error.get("type")
     if status == 429 or kind == "rate_limit_error":
         return UpstreamRateLimited(message, provider=endpoint.name, retry_after=retry_after)
     if status == 529 or kind == "overloaded_error":

@@ -13,7 +13,7 @@ from pointsman.errors import (
     UpstreamServerError,
 )
 from pointsman.providers.base import Endpoint, UpstreamResponse
-from pointsman.providers.errorbody import describe, error_object
+from pointsman.providers.errorbody import read_error
 
 
 def _retry_delay(error: dict[str, Any]) -> str | None:
@@ -28,12 +28,11 @@ def _retry_delay(error: dict[str, Any]) -> str | None:
 
 
 def classify(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamError:
-    error = error_object(response.body)
-    status = response.status
-    message, detail = describe(endpoint, response, error)
+    body = read_error(endpoint, response)
+    error, message, detail, status = body.error, body.message, body.detail, response.status
     kw: dict[str, Any] = {"provider": endpoint.name}
     if status == 429 or error.get("status") == "RESOURCE_EXHAUSTED":
-        retry = response.headers.get("retry-after") or _retry_delay(error)
+        retry = body.retry_after or _retry_delay(error)
         return UpstreamRateLimited(message, retry_after=retry, **kw)
     # Gemini's context error is a plain INVALID_ARGUMENT; its wording is the only signal
     if status == 400 and "exceeds the maximum number of tokens" in detail:
