@@ -4,6 +4,7 @@ through LiteLLM's proxy, in one run.
     python bench/overhead.py                    # everything (LiteLLM if its bench venv exists)
     python bench/overhead.py --quick            # shorter runs
     python bench/overhead.py --baseline REV     # also an earlier commit of pointsman, side by side
+    python bench/overhead.py --journal-off      # also this pointsman without the ledger's journal
     (`pointsman-chain` is the same gateway asked for a route with a fallback tier and answer checks;
     `pointsman-auto` adds four rules that all miss)
     bash bench/setup_litellm.sh                 # once: LiteLLM's proxy in its own venv
@@ -156,6 +157,7 @@ def main() -> None:
     parser.add_argument("--memory-requests", type=int, default=100_000)
     parser.add_argument("--skip-litellm", action="store_true")
     parser.add_argument("--baseline", help="a git revision of pointsman to measure beside this one")
+    parser.add_argument("--journal-off", action="store_true", help="also pointsman with `journal: false`")
     parser.add_argument("--json", help="write results here too")
     args = parser.parse_args()
     if args.quick:
@@ -206,6 +208,15 @@ def main() -> None:
                 Target("before-chain", url, "chain", base),
                 Target("before-auto", url, "auto", base),
             ]
+        if args.journal_off:
+            port = free_port()
+            text = (work / "gw.yaml").read_text().replace(f"port: {gw_port}", f"port: {port}")
+            (work / "plain.yaml").write_text(text.replace("ledger.db'}", "plain.db', journal: false}"))
+            plain = serve_pointsman(work / "plain.yaml", port)
+            procs.append(plain)
+            targets.append(
+                Target("no-journal", f"http://127.0.0.1:{port}/v1/chat/completions", "small", plain)
+            )
         if LITELLM.exists() and not args.skip_litellm:
             (work / "litellm.yaml").write_text(
                 "model_list:\n  - model_name: small\n    litellm_params:\n"

@@ -94,6 +94,10 @@ def _spend(url: str) -> httpx.Response:
     return httpx.get(f"{url}/admin/spend", headers={"authorization": f"Bearer {ADMIN}"}, timeout=10)
 
 
+def _metrics(url: str) -> list[str]:
+    return httpx.get(f"{url}/metrics", timeout=10).text.splitlines()
+
+
 def _wait(check: Callable[[], bool], limit: float = 20.0) -> None:
     deadline = time.monotonic() + limit
     while not check():
@@ -149,6 +153,8 @@ async def test_a_failing_store_turns_readiness_red_and_keeps_every_row(
     spend = _spend(gw.url)
     assert spend.status_code == 503 and spend.json()["error"]["type"] == "ledger_unavailable"
     assert "120 rows" in spend.json()["error"]["message"], "not an empty report that looks right"
+    metrics = _metrics(gw.url)
+    assert "pointsman_ledger_store_up 0" in metrics and "pointsman_ledger_unwritten_rows 120" in metrics
 
     store.broken = ""
     _wait(lambda: _ready(gw.url).status_code == 200)
@@ -156,6 +162,8 @@ async def test_a_failing_store_turns_readiness_red_and_keeps_every_row(
     assert _journaled(Path(f"{ledger}.journal")) == 0
     spend = _spend(gw.url)
     assert spend.status_code == 200 and spend.json()["data"][0]["requests"] == 120
+    metrics = _metrics(gw.url)
+    assert "pointsman_ledger_store_up 1" in metrics and "pointsman_ledger_rows_written_total 120" in metrics
     servers.stop_gateway(gw.app)
 
 

@@ -26,6 +26,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/v1/models": ("GET", meta.list_models),
     "/healthz": ("GET", meta.healthz),
     "/readyz": ("GET", meta.readyz),
+    "/metrics": ("GET", meta.metrics),
     "/admin/spend": ("GET", meta.admin_spend),
 }
 PREFIX_ROUTES: tuple[tuple[str, str, Handler], ...] = (("/v1/models/", "GET", meta.get_model),)

@@ -67,11 +67,16 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 
 
 async def send_json(send: Send, status: int, body: bytes, headers: Headers) -> None:
+    await send_body(send, status, body, [JSON_TYPE, *headers])
+
+
+async def send_body(send: Send, status: int, body: bytes, headers: Headers) -> None:
+    """A whole response; `headers` include its content type."""
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [JSON_TYPE, (b"content-length", str(len(body)).encode()), *headers],
+            "headers": [(b"content-length", str(len(body)).encode()), *headers],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, unquote
 
 import orjson
 
-from pointsman.api.http import send_json
+from pointsman.api.http import send_body, send_json
 from pointsman.api.request import Request
 from pointsman.catalog.model import CatalogModel
 from pointsman.catalog.price import format_usd
@@ -19,6 +19,7 @@ from pointsman.ledger.spend import GROUPINGS, SpendLine, summarize
 from pointsman.ledger.sqlite import read_rows
 from pointsman.providers.base import Json
 from pointsman.routing.router import CompiledRoute
+from pointsman.telemetry.metrics import CONTENT_TYPE, ledger_metrics, render
 
 if TYPE_CHECKING:
     from pointsman.compose import Gateway
@@ -87,6 +88,11 @@ async def readyz(gateway: Gateway, request: Request) -> None:
     status = "ready" if ready else "ledger_failing" if gateway.ready else "starting"
     body = orjson.dumps({"status": status, "ledger": ledger})
     await send_json(request.send, 200 if ready else 503, body, [request.id_header])
+
+
+async def metrics(gateway: Gateway, request: Request) -> None:
+    body = render(ledger_metrics(gateway.ledger.state(), gateway.ledger.written))
+    await send_body(request.send, 200, body, [(b"content-type", CONTENT_TYPE), request.id_header])
 
 
 async def _summary(gateway: Gateway, since: float | None, by: str) -> list[SpendLine]:
