@@ -65,6 +65,13 @@ def _gateway(servers: BackgroundServers, text: str, ledger: Path, **kw: Any) -> 
     return Gateway(app, url, str(ledger), servers)
 
 
+def _flaky(servers: BackgroundServers, text: str, ledger: Path, **fault: Any) -> tuple[Gateway, FlakyStore]:
+    store = FlakyStore(str(ledger))
+    for name, value in fault.items():
+        setattr(store, name, value)
+    return _gateway(servers, text, ledger, ledger_store=store), store
+
+
 async def _load(url: str, count: int) -> list[str]:
     """`count` requests, a third streamed; every one must be answered: the ids they were given."""
     client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
@@ -137,8 +144,7 @@ async def test_a_failing_store_turns_readiness_red_and_keeps_every_row(
     servers: BackgroundServers, fake: FakeOpenAI, tmp_path: Path
 ) -> None:
     ledger = tmp_path / "ledger.db"
-    store = FlakyStore(str(ledger))
-    gw = _gateway(servers, _config(fake, ledger, ", max_held_rows: 40"), ledger, ledger_store=store)
+    gw, store = _flaky(servers, _config(fake, ledger, ", max_held_rows: 40"), ledger)
     assert _ready(gw.url).json()["ledger"]["ok"] is True
     store.broken = "database or disk is full"
 
@@ -170,17 +176,14 @@ async def test_a_failing_store_turns_readiness_red_and_keeps_every_row(
 async def test_space_freed_on_a_full_disk_is_used_in_bounded_batches(
     servers: BackgroundServers, fake: FakeOpenAI, tmp_path: Path
 ) -> None:
-    ledger = tmp_path / "ledger.db"
-    store = FlakyStore(str(ledger))
-    store.capacity = 0
-    gw = _gateway(servers, _config(fake, ledger), ledger, ledger_store=store)
+    gw, store = _flaky(servers, _config(fake, tmp_path / "ledger.db"), tmp_path / "ledger.db", capacity=0)
     ids = await _load(gw.url, 150)
     _wait(lambda: _ready(gw.url).json()["ledger"]["unwritten_rows"] == 150)
 
     store.capacity = 60  # room for some of the backlog (batches of at most 25 rows), not all of it
     _wait(lambda: store.stored > 60 - 25 and _ready(gw.url).json()["ledger"]["unwritten_rows"] < 150)
     assert _ready(gw.url).json()["ledger"]["unwritten_rows"] == 150 - store.stored
-    assert len(list(read_rows(str(ledger)))) == store.stored
+    assert len(list(read_rows(gw.ledger))) == store.stored
 
     store.capacity = None
     _wait(lambda: _ready(gw.url).status_code == 200)
@@ -192,9 +195,7 @@ async def test_rows_the_store_could_not_take_by_shutdown_are_written_at_the_next
     servers: BackgroundServers, fake: FakeOpenAI, tmp_path: Path
 ) -> None:
     ledger = tmp_path / "ledger.db"
-    store = FlakyStore(str(ledger))
-    store.broken = "disk I/O error"
-    gw = _gateway(servers, _config(fake, ledger), ledger, ledger_store=store)
+    gw, _ = _flaky(servers, _config(fake, ledger), ledger, broken="disk I/O error")
     ids = await _load(gw.url, 60)
     servers.stop_gateway(gw.app)
     state = gw.app.gateway.ledger_state
