@@ -85,7 +85,7 @@ class Gateway:
         self.clock = clock
         self.catalog = catalog_of(config)
         self.auth = Auth(config.server)
-        self.max_body = config.server.max_body_bytes
+        self.body_limits = (config.server.max_body_bytes, config.server.body_timeout)
         self.providers: dict[str, Provider] = {n: build_provider(e) for n, e in endpoints(config).items()}
         self.ledger = BatchingLedger(
             ledger_store or SQLiteStore(config.ledger.path),

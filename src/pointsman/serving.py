@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import ipaddress
 import logging
 import socket
 import ssl
@@ -15,7 +17,9 @@ from typing import Any, TypeVar
 import uvicorn
 
 from pointsman.api.app import GatewayApp, create_app
-from pointsman.config.schema import Config
+from pointsman.config.schema import Config, ServerConfig
+from pointsman.connections import Limits, guarded_protocol
+from pointsman.errors import ConfigError
 from pointsman.fakes.base import FakeProvider
 
 T = TypeVar("T")
@@ -24,31 +28,64 @@ T = TypeVar("T")
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        busy = exc.errno == errno.EADDRINUSE
+        hint = " (another server has it: choose another with --port or server.port)" if busy else ""
+        raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}{hint}") from None
     sock.set_inheritable(True)
     return sock
 
 
 def uvicorn_server(app: GatewayApp, *, log_level: str = "warning") -> uvicorn.Server:
+    server = app.gateway.config.server
     config = uvicorn.Config(
         app,
         loop="uvloop",
-        http="httptools",
+        http=guarded_protocol(Limits.of(server)),
+        ws="none",
         lifespan="on",
         access_log=False,
         log_level=log_level,
-        timeout_graceful_shutdown=30,
         server_header=False,
         proxy_headers=False,  # a per-request middleware; the gateway records no client addresses
         date_header=False,
     )
+    # typed as whole seconds, but used as a float; a test's shutdown need not take one
+    config.timeout_graceful_shutdown = server.shutdown_timeout  # type: ignore[assignment]
     return uvicorn.Server(config)
+
+
+def open_without_keys(server: ServerConfig) -> str | None:
+    """Why listening as configured would open /v1 to the network without keys, or None."""
+    if server.keys or server.allow_open or is_loopback(server.host):
+        return None
+    return (
+        f"listening on {server.host}:{server.port} with no gateway keys would let anyone who can reach "
+        "it spend your provider keys. Add server.keys, listen on 127.0.0.1, or set "
+        "server.allow_open: true if something in front of the gateway authenticates clients."
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
 
 
 def serve(config: Config, *, log_level: str = "info") -> None:
     """Foreground server; returns after SIGINT/SIGTERM once in-flight requests and the ledger are done."""
+    problem = open_without_keys(config.server)
+    if problem is not None:
+        raise ConfigError(f"refusing to start: {problem}")
     sock = bind(config.server.host, config.server.port)
     server = uvicorn_server(create_app(config), log_level=log_level)
     logging.getLogger("pointsman").info(
