@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
 import logging
 import socket
 import ssl
@@ -17,7 +16,8 @@ from typing import Any, TypeVar
 import uvicorn
 
 from pointsman.api.app import GatewayApp, create_app
-from pointsman.config.schema import Config, ServerConfig
+from pointsman.config.exposure import open_without_keys
+from pointsman.config.schema import Config
 from pointsman.connections import Limits, guarded_protocol
 from pointsman.errors import ConfigError
 from pointsman.fakes.base import FakeProvider
@@ -59,26 +59,6 @@ def uvicorn_server(app: GatewayApp, *, log_level: str = "warning") -> uvicorn.Se
     # typed as whole seconds, but used as a float; a test's shutdown need not take one
     config.timeout_graceful_shutdown = server.shutdown_timeout  # type: ignore[assignment]
     return uvicorn.Server(config)
-
-
-def open_without_keys(server: ServerConfig) -> str | None:
-    """Why listening as configured would open /v1 to the network without keys, or None."""
-    if server.keys or server.allow_open or is_loopback(server.host):
-        return None
-    return (
-        f"listening on {server.host}:{server.port} with no gateway keys would let anyone who can reach "
-        "it spend your provider keys. Add server.keys, listen on 127.0.0.1, or set "
-        "server.allow_open: true if something in front of the gateway authenticates clients."
-    )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name other than localhost may resolve anywhere
 
 
 def serve(config: Config, *, log_level: str = "info") -> None:
