@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from pointsman.api.auth import Auth
 from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
@@ -80,6 +81,7 @@ class Gateway:
         ledger_store: LedgerStore | None,
         health: Health | None,
         rng: Callable[[], float],
+        token_executor: Executor | None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -93,7 +95,9 @@ class Gateway:
             flush_interval=config.ledger.flush_interval,
         )
         self._upstream = transport
-        self.tokens = TokenCounter()
+        # two threads: large prompts are counted beside the event loop without taking every core
+        self._token_executor = token_executor or ThreadPoolExecutor(2, thread_name_prefix="pointsman-tokens")
+        self.tokens = TokenCounter(self._token_executor)
         self.health = health or LocalHealth(config.health, clock=clock.now)
         self.router = router_of(config, self.catalog, self.health, rng)
         parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng)
@@ -115,6 +119,7 @@ class Gateway:
         await self.ledger.close()
         if self._upstream is not None:
             await self._upstream.close()
+        self._token_executor.shutdown(wait=False, cancel_futures=True)
 
 
 def build(
@@ -125,8 +130,10 @@ def build(
     ledger_store: LedgerStore | None = None,
     health: Health | None = None,
     rng: Callable[[], float] = random.random,
+    token_executor: Executor | None = None,
 ) -> Gateway:
-    """A gateway from `config`; raises ConfigError naming the file, line and key of a mistake."""
+    """A gateway from `config`; raises ConfigError naming the file, line and key of a mistake.
+    `token_executor` counts large prompts (default: two threads of the gateway's own)."""
     return Gateway(
         config,
         transport=transport,
@@ -134,4 +141,5 @@ def build(
         ledger_store=ledger_store,
         health=health,
         rng=rng,
+        token_executor=token_executor,
     )
