@@ -106,6 +106,13 @@ def test_headers_too_large_or_too_many_get_a_431(strict: Gateway) -> None:
     still_serves(strict)
 
 
+def test_a_large_body_sent_with_its_headers_is_not_taken_for_a_large_head(strict: Gateway) -> None:
+    long = b'{"model": "small", "messages": [{"role": "user", "content": "say: ' + b"a" * 200_000 + b'"}]}'
+    with connect(strict.url) as sock:
+        sock.sendall(request_bytes(CHAT, long, {"Content-Type": "application/json"}))  # one write
+        assert read_response(sock).status == 200
+
+
 def exchange_closing(gateway: Gateway, raw: bytes) -> bytes:
     with connect(gateway.url) as sock:
         sock.sendall(raw)

@@ -149,8 +149,6 @@ class GuardedProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         """Bytes received of the head being awaited (counted as they arrive, so an endless one is
         cut before it ends)."""
-        self._head_size = 0
-        self._header_count = 0
         self._closing_timer: asyncio.TimerHandle | None = None
         self._rejected = False
 
@@ -215,32 +213,22 @@ class GuardedProtocol(HttpToolsProtocol):
 
     # ---- the head, as the parser reads it
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._head_size = self._header_count = 0
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self._head_size += len(url)
-        if self._head_size > self.admission.limits.max_header_bytes:
-            raise _Refused(self._too_large())
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        super().on_header(name, value)
-        limits = self.admission.limits
-        self._head_size += len(name) + len(value) + 4
-        self._header_count += 1
-        if self._head_size > limits.max_header_bytes:
-            raise _Refused(self._too_large())
-        if self._header_count > limits.max_headers:
-            raise _Refused(HeadersTooLarge(f"More than {limits.max_headers} request headers."))
-
     def on_headers_complete(self) -> None:
         self._awaiting_head = False
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+        limits = self.admission.limits
+        if len(self.headers) > limits.max_headers:
+            raise _Refused(HeadersTooLarge(f"More than {limits.max_headers} request headers."))
+        # the bytes received while awaiting the head bound its size, body bytes read with it
+        # included: only a request that large is measured exactly (no per-header cost otherwise)
+        if self._head_bytes > limits.max_header_bytes and self._head_size() > limits.max_header_bytes:
+            raise _Refused(self._too_large())
         super().on_headers_complete()
+
+    def _head_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
