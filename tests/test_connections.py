@@ -123,7 +123,7 @@ def test_an_endless_header_is_refused_before_it_ends(strict: Gateway) -> None:
     with connect(strict.url) as sock:
         sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nX-Endless: ")
         data = trickle(sock, [b"a" * 16384] * 64, every=0.01)  # 1 MiB, and never a line end
-    assert data == b"" or parse(data).status == 431, "refused (the answer may be lost to the reset)"
+    assert parse(data).status == 431
 
 
 def test_malformed_http_gets_a_json_400(strict: Gateway) -> None:
@@ -164,10 +164,9 @@ def test_beyond_the_cap_a_new_connection_is_refused_until_others_go(
     with connect(capped.url) as extra:
         extra.sendall(request_bytes(CHAT, BODY, {"Content-Type": "application/json"}))
         data = closed_by_peer(extra)
-    if data:  # the answer can be lost to a reset; what matters is that the connection was refused
-        refused = parse(data)
-        assert refused.status == 503 and refused.headers["retry-after"]
-        assert refused.json()["error"]["code"] == "too_many_connections"
+    refused = parse(data)  # it lingers after answering, so the answer is not lost to a reset
+    assert refused.status == 503 and refused.headers["retry-after"] == "1"
+    assert refused.json()["error"]["code"] == "too_many_connections"
     for sock in sockets:
         sock.close()
     still_serves(capped)

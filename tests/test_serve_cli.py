@@ -74,3 +74,9 @@ def test_a_busy_port_is_one_line_naming_host_and_port(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"127.0.0.1:{port}" in lines[0] and "address already in use" in lines[0].lower()
+
+
+def test_a_limit_that_makes_no_sense_names_its_line_and_key(tmp_path: Path) -> None:
+    result = run("config", "check", write_config(tmp_path, "  port: 4000\n  header_timeout: 0"))
+    assert result.returncode == 2
+    assert "gw.yaml:3: server.header_timeout: must be a positive number of seconds" in result.stderr

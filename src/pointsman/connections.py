@@ -6,7 +6,8 @@ request was held forever, and nothing capped how many were open. Here:
 - a request's headers must arrive within `header_timeout` of the connection opening, or of the
   first byte of the next request on a kept-alive one: a silent connection is closed, a slow one
   gets a 408;
-- the request line and headers are bounded in bytes and in count as they arrive (431);
+- the request line and headers are bounded in bytes (counted as they arrive, so an endless header
+  is cut before it ends) and in number (431);
 - at most `max_connections` are open: at the cap the oldest idle one is closed to make room (its
   client reconnects), and when none is idle the new one gets a 503 with Retry-After.
 
@@ -147,8 +148,8 @@ class GuardedProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._awaiting_head = True
         self._head_bytes = 0
-        """Bytes received of the head being awaited (counted as they arrive, so an endless one is
-        cut before it ends)."""
+        """Bytes received while awaiting a head: a bound on its size (body bytes that came with it
+        included)."""
         self._closing_timer: asyncio.TimerHandle | None = None
         self._rejected = False
 
@@ -176,8 +177,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._rejected:
             return  # lingering after a refusal: what the client still sends is dropped
         self._unset_keepalive_if_required()
-        awaiting = self._awaiting_head
-        if awaiting:
+        if self._awaiting_head:
             self.admission.idle.pop(self, None)
             self._head_bytes += len(data)
         try:
