@@ -58,15 +58,21 @@ async def read_body(scope: Scope, receive: Receive, limit: int, within: float) -
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is {declared} bytes; this gateway accepts at most {limit}")
     # a bare timer: this runs for every request, and asyncio.timeout() costs about twice as much
-    loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
-    timer = loop.call_later(within, task.cancel)
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(within, expire)
     try:
         return await _chunks(receive, limit)
     except asyncio.CancelledError:
-        if loop.time() < timer.when():
-            raise  # cancelled for another reason: the client left, or shutdown
+        if not expired:
+            raise  # cancelled for another reason: shutdown
         task.uncancel()
         raise RequestTimeout(f"The request body did not arrive within {within:g} s.") from None
     finally:
