@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from pointsman.api.auth import Auth
 from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
@@ -92,12 +93,13 @@ class Gateway:
         ledger_store: LedgerStore | None,
         health: Health | None,
         rng: Callable[[], float],
+        token_executor: Executor | None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.catalog = catalog_of(config)
         self.auth = Auth(config.server)
-        self.max_body = config.server.max_body_bytes
+        self.body_limits = (config.server.max_body_bytes, config.server.body_timeout)
         redactor = redactor_of(config)  # reaches every place a provider's words become an error
         self.providers: dict[str, Provider] = {
             n: build_provider(e) for n, e in endpoints(config, redactor).items()
@@ -110,7 +112,9 @@ class Gateway:
             max_held=config.ledger.max_held_rows,
         )
         self._upstream = transport
-        self.tokens = TokenCounter()
+        # two threads: large prompts are counted beside the event loop without taking every core
+        self._token_executor = token_executor or ThreadPoolExecutor(2, thread_name_prefix="pointsman-tokens")
+        self.tokens = TokenCounter(self._token_executor)
         self.health = health or LocalHealth(config.health, clock=clock.now)
         self.router = router_of(config, self.catalog, self.health, rng)
         parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng)
@@ -139,6 +143,7 @@ class Gateway:
         self.ledger_state = await self.ledger.close()
         if self._upstream is not None:
             await self._upstream.close()
+        self._token_executor.shutdown(wait=False, cancel_futures=True)
 
 
 def build(
@@ -149,8 +154,10 @@ def build(
     ledger_store: LedgerStore | None = None,
     health: Health | None = None,
     rng: Callable[[], float] = random.random,
+    token_executor: Executor | None = None,
 ) -> Gateway:
-    """A gateway from `config`; raises ConfigError naming the file, line and key of a mistake."""
+    """A gateway from `config`; raises ConfigError naming the file, line and key of a mistake.
+    `token_executor` counts large prompts (default: two threads of the gateway's own)."""
     return Gateway(
         config,
         transport=transport,
@@ -158,4 +165,5 @@ def build(
         ledger_store=ledger_store,
         health=health,
         rng=rng,
+        token_executor=token_executor,
     )

@@ -9,7 +9,10 @@
     │   ├── NotFound                   404 not_found_error
     │   │   └── ModelNotFound          404 (code model_not_found)
     │   ├── MethodNotAllowed           405
-    │   └── PayloadTooLarge            413
+    │   ├── RequestTimeout             408 (code request_timeout): headers or body too slow
+    │   ├── PayloadTooLarge            413
+    │   └── HeadersTooLarge            431
+    ├── GatewayUnavailable             503: at the connection cap, or shutting down
     └── UpstreamError                  a provider failed us; `retryable` tells the engine what to do
         ├── UpstreamRejected           the provider refused the request (4xx): status passes through
         │   ├── UpstreamRateLimited    429, keeps Retry-After
@@ -115,6 +118,30 @@ class LedgerUnavailable(PointsmanError):
     type = "ledger_unavailable"
 
 
+class RequestTimeout(ClientError):
+    """The request did not arrive in time; the connection is closed after the answer."""
+
+    status = 408
+    code = "request_timeout"
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"connection", b"close")]
+
+
+class HeadersTooLarge(ClientError):
+    status = 431
+    code = "request_header_fields_too_large"
+
+
+class GatewayUnavailable(PointsmanError):
+    """The gateway cannot take the request now (`code` says why); clients may retry after a moment."""
+
+    status = 503
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"retry-after", b"1")]
+
+
 class UpstreamError(PointsmanError):
     """A provider did not give a usable answer. `provider` names it; the key never appears."""
 
@@ -202,6 +229,7 @@ ANTHROPIC_ERROR_TYPES = {
     404: "not_found_error",
     413: "request_too_large",
     429: "rate_limit_error",
+    431: "request_too_large",
     503: "overloaded_error",
     529: "overloaded_error",
 }

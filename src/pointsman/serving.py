@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import socket
 import ssl
@@ -17,7 +18,10 @@ import uvicorn
 
 from pointsman.api.app import GatewayApp, create_app
 from pointsman.compose import Gateway
+from pointsman.config.exposure import open_without_keys
 from pointsman.config.schema import Config
+from pointsman.connections import Limits, guarded_protocol
+from pointsman.errors import ConfigError
 from pointsman.fakes.base import FakeProvider
 
 T = TypeVar("T")
@@ -26,27 +30,41 @@ T = TypeVar("T")
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        busy = exc.errno == errno.EADDRINUSE
+        hint = " (another server has it: choose another with --port or server.port)" if busy else ""
+        raise ConfigError(f"cannot listen on {where}: {exc.strerror or exc}{hint}") from None
     sock.set_inheritable(True)
     return sock
 
 
 def uvicorn_server(app: GatewayApp, *, log_level: str = "warning") -> uvicorn.Server:
+    return uvicorn.Server(uvicorn_config(app, log_level=log_level))
+
+
+def uvicorn_config(app: GatewayApp, *, log_level: str) -> uvicorn.Config:
+    server = app.gateway.config.server
     config = uvicorn.Config(
         app,
         loop="uvloop",
-        http="httptools",
+        http=guarded_protocol(Limits.of(server)),
+        ws="none",
         lifespan="on",
         access_log=False,
         log_level=log_level,
-        timeout_graceful_shutdown=30,
         server_header=False,
         proxy_headers=False,  # a per-request middleware; the gateway records no client addresses
         date_header=False,
     )
-    return uvicorn.Server(config)
+    # typed as whole seconds, but used as a float; a test's shutdown need not take one
+    config.timeout_graceful_shutdown = server.shutdown_timeout  # type: ignore[assignment]
+    return config
 
 
 class _Server(uvicorn.Server):
@@ -69,10 +87,13 @@ class _Server(uvicorn.Server):
 def serve(config: Config, *, log_level: str = "info") -> int:
     """Foreground server; returns after SIGINT/SIGTERM once in-flight requests and the ledger are
     done: 0, or 1 when ledger rows were lost. Raises ConfigError when the ledger cannot be opened."""
+    problem = open_without_keys(config.server)
+    if problem is not None:
+        raise ConfigError(f"refusing to start: {problem}")
     app = create_app(config)
     app.gateway.check()
     sock = bind(config.server.host, config.server.port)
-    server = _Server(uvicorn_server(app, log_level=log_level).config)
+    server = _Server(uvicorn_config(app, log_level=log_level))
     server.gateway = app.gateway
     logging.getLogger("pointsman").info(
         "pointsman listening on http://%s:%d", config.server.host, sock.getsockname()[1]

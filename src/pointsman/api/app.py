@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -9,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pointsman.api import chat, embeddings, messages, meta, responses
-from pointsman.api.http import Receive, Scope, Send, send_error
+from pointsman.api.ending import client_left, cut_short
+from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error
 from pointsman.api.request import Request
 from pointsman.compose import Gateway, build
 from pointsman.config.schema import Config
@@ -30,6 +32,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/admin/spend": ("GET", meta.admin_spend),
 }
 PREFIX_ROUTES: tuple[tuple[str, str, Handler], ...] = (("/v1/models/", "GET", meta.get_model),)
+API = ", ".join(f"{method} {path}" for path, (method, _) in ROUTES.items() if path.startswith("/v1/"))
 
 
 def new_request_id() -> str:
@@ -57,6 +60,13 @@ class GatewayApp:
         except PointsmanError as error:
             headers = [request.id_header, *request.error_headers]
             await send_error(send, error, headers, anthropic=scope["path"] == "/v1/messages")
+        except ClientDisconnected:
+            client_left(request)
+        except asyncio.CancelledError:
+            if request.left:
+                client_left(request)
+            else:  # the server's own cancel: graceful shutdown ran out of time
+                await cut_short(request, send)
         except Exception:
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
@@ -70,10 +80,7 @@ class GatewayApp:
         if route is None:
             route = next(((m, h) for prefix, m, h in PREFIX_ROUTES if path.startswith(prefix)), None)
         if route is None:
-            raise NotFound(
-                f"Unknown path {path}. This gateway serves /v1/chat/completions, /v1/embeddings "
-                "and /v1/models."
-            )
+            raise NotFound(f"Unknown path {path}. This gateway serves {API}.")
         if method != route[0]:
             raise MethodNotAllowed(f"{path} accepts {route[0]}, not {method}.")
         return route[1]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from pointsman.api.http import SSE_HEADERS, DisconnectWatch, send_json
+from pointsman.api.http import SSE_HEADERS, DisconnectWatch, safe_headers, send_json
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.catalog.price import format_usd
@@ -26,6 +26,7 @@ class OpenAIStreamSink:
     """Renders canonical chunks as OpenAI SSE; the cost goes out as a trailing SSE comment."""
 
     def __init__(self, request: Request, watch: DisconnectWatch, include_usage: bool) -> None:
+        self._request = request
         self._send = request.send
         self._watch = watch
         self._include_usage = include_usage
@@ -37,8 +38,9 @@ class OpenAIStreamSink:
 
     async def start(self, meta: AnswerMeta) -> None:
         self.started = True
+        self._request.end_stream = self.fail
         self._trace = meta.trace
-        headers = [*SSE_HEADERS, *answer_headers(meta, with_cost=False)]
+        headers = [*SSE_HEADERS, *safe_headers(answer_headers(meta, with_cost=False))]
         await self._send({"type": "http.response.start", "status": 200, "headers": headers})
 
     async def chunks(self, chunks: list[tuple[Json, bytes | None]]) -> None:
@@ -102,7 +104,7 @@ async def chat_completions(gateway: Gateway, request: Request) -> None:
     async with gateway_call(gateway, request, "chat") as call:
         require_model(call.body)
         check_chat(call.body)
-        watch = DisconnectWatch(request.receive)  # only now: the body has been read
+        watch = request.watch()  # only now: the body has been read
         try:
             if call.stream:
                 await _stream(gateway, request, call, watch)

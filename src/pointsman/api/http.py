@@ -6,12 +6,13 @@ Plain ASGI instead of a framework: the hot path must stay a few function calls d
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
 
-from pointsman.errors import InvalidRequest, PayloadTooLarge, PointsmanError
+from pointsman.errors import InvalidRequest, PayloadTooLarge, PointsmanError, RequestTimeout
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -27,6 +28,19 @@ SSE_HEADERS: Headers = [
 ]
 
 
+_UNSAFE = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
+"""What uvicorn refuses in a header value."""
+
+
+def safe_headers(headers: Headers) -> Headers:
+    """`headers` with any control character in a value replaced. uvicorn refuses to send one, and
+    by then it counts the answer as started, so the client would get nothing at all."""
+    for _, value in headers:
+        if _UNSAFE.search(value):
+            return [(name, _UNSAFE.sub(b"?", value)) for name, value in headers]
+    return headers
+
+
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
@@ -34,16 +48,44 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+class ClientDisconnected(Exception):
+    """The client closed the connection before the request was complete."""
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int, within: float) -> bytes:
+    """The whole body, at most `limit` bytes, arriving within `within` seconds (else 408)."""
     declared = header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is {declared} bytes; this gateway accepts at most {limit}")
+    # a bare timer: this runs for every request, and asyncio.timeout() costs about twice as much
+    task = asyncio.current_task()
+    assert task is not None
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(within, expire)
+    try:
+        return await _chunks(receive, limit)
+    except asyncio.CancelledError:
+        if not expired:
+            raise  # cancelled for another reason: shutdown
+        task.uncancel()
+        raise RequestTimeout(f"The request body did not arrive within {within:g} s.") from None
+    finally:
+        timer.cancel()
+
+
+async def _chunks(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise asyncio.CancelledError
+            raise ClientDisconnected
         body = message.get("body", b"")
         if body:
             size += len(body)
@@ -76,7 +118,7 @@ async def send_body(send: Send, status: int, body: bytes, headers: Headers) -> N
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-length", str(len(body)).encode()), *headers],
+            "headers": [(b"content-length", str(len(body)).encode()), *safe_headers(headers)],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -88,11 +130,13 @@ async def send_error(send: Send, error: PointsmanError, headers: Headers, *, ant
 
 
 class DisconnectWatch:
-    """Cancels the request's task when the client goes away, so upstream work stops with it."""
+    """Cancels the request's task when the client goes away, so upstream work stops with it;
+    `on_leave` is told first, so whoever catches the cancellation knows the client left."""
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, on_leave: Callable[[], None] | None = None) -> None:
         self.disconnected = False
         self._stopped = False
+        self._on_leave = on_leave
         self._target = asyncio.current_task()
         self._task = asyncio.get_running_loop().create_task(self._watch(receive))
 
@@ -102,6 +146,8 @@ class DisconnectWatch:
         # the server also reports a disconnect once the response is complete: that is no reason to cancel
         if not self._stopped:
             self.disconnected = True
+            if self._on_leave is not None:
+                self._on_leave()
             if self._target is not None:
                 self._target.cancel()
 

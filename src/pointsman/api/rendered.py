@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
 
-from pointsman.api.http import SSE_HEADERS, DisconnectWatch
+from pointsman.api.http import SSE_HEADERS, DisconnectWatch, safe_headers
 from pointsman.api.request import Request, answer_headers
 from pointsman.engine import AnswerMeta
 from pointsman.errors import PointsmanError
@@ -31,6 +31,7 @@ class RenderedStreamSink:
     def __init__(
         self, request: Request, watch: DisconnectWatch, make: Callable[[AnswerMeta], Renderer]
     ) -> None:
+        self._request = request
         self._send = request.send
         self._watch = watch
         self._make = make
@@ -42,7 +43,8 @@ class RenderedStreamSink:
 
     async def start(self, meta: AnswerMeta) -> None:
         self._renderer = self._make(meta)
-        headers = [*SSE_HEADERS, *answer_headers(meta, with_cost=False)]
+        self._request.end_stream = self.fail
+        headers = [*SSE_HEADERS, *safe_headers(answer_headers(meta, with_cost=False))]
         await self._send({"type": "http.response.start", "status": 200, "headers": headers})
         await self._send({"type": "http.response.body", "body": self._renderer.start(), "more_body": True})
 

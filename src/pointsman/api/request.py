@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pointsman.api.http import Headers, Receive, Scope, Send, header, parse_json_object, read_body
+from pointsman.api.http import (
+    ClientDisconnected,
+    DisconnectWatch,
+    Headers,
+    Receive,
+    Scope,
+    Send,
+    header,
+    parse_json_object,
+    read_body,
+)
 from pointsman.api.validate import tags_of
 from pointsman.catalog.price import format_usd
 from pointsman.engine import CLIENT_CLOSED, AnswerMeta, Call, Outcome
-from pointsman.errors import PointsmanError
+from pointsman.errors import GatewayUnavailable, PointsmanError
 from pointsman.ledger.row import LedgerRow
 from pointsman.ledger.sink import LedgerSink
 
@@ -29,10 +40,21 @@ class Request:
     """The gateway clock at arrival."""
     error_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     """Headers an error response carries besides the request id (the route, the trace)."""
+    left: bool = False
+    """The client closed the connection before its answer was complete."""
+    end_stream: Callable[[PointsmanError], Awaitable[None]] | None = None
+    """Once a stream has started: ends it with an error event in its surface's shape."""
 
     @property
     def id_header(self) -> tuple[bytes, bytes]:
         return (b"x-pointsman-request-id", self.id.encode())
+
+    def watch(self) -> DisconnectWatch:
+        """Cancels this request's work when its client leaves (start it once the body is read)."""
+        return DisconnectWatch(self.receive, self._leave)
+
+    def _leave(self) -> None:
+        self.left = True
 
 
 def answer_headers(meta: AnswerMeta, cost: Any = None, *, with_cost: bool = True) -> Headers:
@@ -61,7 +83,7 @@ def gateway_call(gateway: Gateway, request: Request, endpoint: str) -> AbstractA
         request,
         endpoint,
         key_id,
-        gateway.max_body,
+        gateway.body_limits,
         gateway.ledger,
         gateway.clock.now,
         gateway.auth.team(key_id),
@@ -73,16 +95,17 @@ async def ledgered_call(
     request: Request,
     endpoint: str,
     key_id: str,
-    limit: int,
+    limits: tuple[int, float],
     ledger: LedgerSink,
     now: Callable[[], float],
     team: str = "",
 ) -> AsyncIterator[Call]:
-    """Parse the body into a `Call`; its ledger row is written exactly once, from its outcome."""
+    """Parse the body (at most `limits`: bytes, seconds) into a `Call`; its ledger row is written
+    exactly once, from its outcome."""
     call = Call(request.id, {}, request.started, endpoint, key_id=key_id, team=team)
     outcome: Outcome | None = None
     try:
-        call.body = body = parse_json_object(await read_body(request.scope, request.receive, limit))
+        call.body = body = parse_json_object(await read_body(request.scope, request.receive, *limits))
         model = body.get("model")
         call.requested_model = model if isinstance(model, str) else ""
         call.tags = tags_of(body, header(request.scope, b"x-pointsman-tags"))
@@ -97,6 +120,14 @@ async def ledgered_call(
         if call.explain and outcome.trace is not None:
             request.error_headers.append((b"x-pointsman-trace", outcome.trace.header()))
         raise
+    except ClientDisconnected:
+        request.left = True
+        raise
+    except asyncio.CancelledError:
+        if not request.left:  # the server cut it short: graceful shutdown ran out of time
+            outcome = call.outcome or Outcome(503, finished=now())
+            outcome.status, outcome.error_type = 503, SHUTTING_DOWN
+        raise
     except Exception:
         outcome = call.outcome or Outcome(500, "server_error", finished=now())
         raise
@@ -104,6 +135,14 @@ async def ledgered_call(
         if outcome is None:  # answered, or the client left before the engine had a say
             outcome = call.outcome or Outcome(CLIENT_CLOSED, "client_closed", finished=now())
         ledger.record(ledger_row(call, outcome))
+
+
+SHUTTING_DOWN = "shutting_down"
+
+
+def shutting_down() -> GatewayUnavailable:
+    """What a request still running when the server stops waiting for it ends with."""
+    return GatewayUnavailable("The gateway is shutting down; retry.", code=SHUTTING_DOWN)
 
 
 def ledger_row(call: Call, outcome: Outcome) -> LedgerRow:

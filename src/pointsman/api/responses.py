@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from pointsman.api.http import DisconnectWatch, send_json
+from pointsman.api.http import send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
@@ -23,7 +23,7 @@ async def responses(gateway: Gateway, request: Request) -> None:
         call.body = to_canonical(original)
         check_chat(call.body)
         call.stream = bool(call.body.get("stream"))
-        watch = DisconnectWatch(request.receive)
+        watch = request.watch()
         try:
             if call.stream:
                 sink = RenderedStreamSink(

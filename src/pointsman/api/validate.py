@@ -21,12 +21,24 @@ def _type_name(value: Any) -> str:
     )
 
 
+MAX_MODEL_NAME = 256
+"""Characters in a requested model name (it is echoed in `x-pointsman-model`)."""
+MAX_TAGS = 32
+MAX_TAG_KEY = 64
+MAX_TAG_VALUE = 512
+"""Tags go into the ledger whole: `metadata` and `x-pointsman-tags` together, bounded like OpenAI's
+own metadata (keys of 64 characters, values of 512)."""
+
+
 def require_model(body: dict[str, Any]) -> str:
     model = body.get("model")
     if model is None:
         raise InvalidRequest("Missing required parameter: 'model'.", param="model")
     if not isinstance(model, str) or not model:
         raise InvalidRequest(f"'model' must be a non-empty string, got {_type_name(model)}.", param="model")
+    if len(model) > MAX_MODEL_NAME or not model.isprintable():
+        what = f"longer than {MAX_MODEL_NAME} characters" if len(model) > MAX_MODEL_NAME else "not printable"
+        raise InvalidRequest(f"'model' is {what}; no model has such a name.", param="model")
     return model
 
 
@@ -101,10 +113,36 @@ def tags_of(body: dict[str, Any], tag_header: str | None) -> dict[str, str]:
         if not isinstance(metadata, dict):
             raise InvalidRequest("'metadata' must be an object of string values.", param="metadata")
         for key, value in metadata.items():
-            tags[str(key)] = value if isinstance(value, str) else str(value)
+            if isinstance(value, dict | list):
+                raise InvalidRequest(
+                    f"metadata.{key[:MAX_TAG_KEY]} must be a string (or a number or boolean), "
+                    f"not {_type_name(value)}.",
+                    param="metadata",
+                )
+            _add_tag(tags, key, value if isinstance(value, str) else str(value), "metadata")
     if tag_header:
         for part in tag_header.split(","):
             key, _, value = part.strip().partition("=")
             if key:
-                tags[key.strip()] = value.strip()
+                _add_tag(tags, key.strip(), value.strip(), "x-pointsman-tags")
     return tags
+
+
+def _add_tag(tags: dict[str, str], key: str, value: str, source: str) -> None:
+    if len(key) > MAX_TAG_KEY:
+        raise InvalidRequest(
+            f"A tag key in {source} is longer than {MAX_TAG_KEY} characters: {key[:MAX_TAG_KEY]}...",
+            param="metadata" if source == "metadata" else None,
+        )
+    if len(value) > MAX_TAG_VALUE:
+        where = f"metadata.{key}" if source == "metadata" else f"{source} ({key})"
+        raise InvalidRequest(
+            f"{where} is longer than {MAX_TAG_VALUE} characters.",
+            param="metadata" if source == "metadata" else None,
+        )
+    tags[key] = value
+    if len(tags) > MAX_TAGS:
+        raise InvalidRequest(
+            f"A request carries at most {MAX_TAGS} tags (metadata and x-pointsman-tags together).",
+            param="metadata" if source == "metadata" else None,
+        )

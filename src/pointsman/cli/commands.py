@@ -19,6 +19,7 @@ from pointsman.catalog.price import format_usd
 from pointsman.catalog.pricelist import builtin_price_list
 from pointsman.cli.table import render
 from pointsman.compose import build, catalog_of
+from pointsman.config.exposure import open_without_keys
 from pointsman.config.loader import default_config, load_config
 from pointsman.config.schema import Config
 from pointsman.errors import ConfigError
@@ -115,6 +116,9 @@ def config_check(args: argparse.Namespace) -> int:
         f"  server      {config.server.host}:{config.server.port}, "
         f"{len(config.server.keys)} gateway key(s), admin {'on' if config.server.admin_key else 'off'}"
     )
+    exposed = open_without_keys(config.server)
+    if exposed is not None:
+        print(f"  WARNING     pointsman serve will refuse to start: {exposed}")
     for name, provider in config.providers.items():
         key = "key set" if provider.api_key else "no key"
         print(f"  provider    {name}: {provider.type} at {safe_url(provider.base_url)} ({key})")

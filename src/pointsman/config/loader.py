@@ -154,6 +154,14 @@ def _check_server(doc: YamlDocument, server: ServerConfig) -> None:
         if key.id in seen:
             raise doc.fail(("server", "keys", i, "id"), f"duplicate key id '{key.id}'")
         seen.add(key.id)
+    for name in ("header_timeout", "body_timeout", "keepalive_timeout", "shutdown_timeout"):
+        seconds = getattr(server, name)
+        if seconds <= 0:
+            raise doc.fail(("server", name), f"must be a positive number of seconds, got {seconds}")
+    for name, least in (("max_connections", 1), ("max_header_bytes", 1024), ("max_headers", 8)):
+        value = getattr(server, name)
+        if value is not None and value < least:
+            raise doc.fail(("server", name), f"must be at least {least}, got {value}")
 
 
 def _check_health(doc: YamlDocument, health: HealthConfig) -> None:

@@ -89,6 +89,24 @@ class ServerConfig(_Strict, frozen=True):
     max_body_bytes: int = 8 * 1024 * 1024
     allow_unlisted_models: bool = True
     """Let `provider/model` reach a model the catalog does not list (its cost is then unknown)."""
+    allow_open: bool = False
+    """Serve /v1 with no gateway keys on an address other than loopback (say behind a proxy that
+    authenticates); without it, such a start is refused."""
+    header_timeout: float = 10.0
+    """Seconds a request's headers may take: from the connection opening, or from the first byte of
+    the next request on a kept-alive one. A silent connection is then closed; a slow one gets 408."""
+    body_timeout: float = 60.0
+    """Seconds a request's whole body may take to arrive once its headers are in (then 408)."""
+    keepalive_timeout: float = 5.0
+    """Seconds an idle connection is kept open after an answer (keep it above a load balancer's)."""
+    max_connections: int | None = None
+    """Client connections open at once. At the cap the oldest idle one is closed to make room, and
+    when none is idle a new one gets 503. Default: three quarters of the open-file limit."""
+    max_header_bytes: int = 64 * 1024
+    """The request line and headers together, in bytes (then 431)."""
+    max_headers: int = 100
+    shutdown_timeout: float = 30.0
+    """Seconds in-flight requests may take to finish at shutdown; those still running then get 503."""
 
 
 class LedgerConfig(_Strict, frozen=True):

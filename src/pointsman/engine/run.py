@@ -67,11 +67,13 @@ class Run:
         window = model.context_window
         if window is None or self.endpoint == "embeddings":
             return
-        if capabilities.prompt_bytes(self.call.body) <= window:
+        size = capabilities.prompt_bytes(self.call.body)
+        if size <= window:
             return  # only a prompt this large can overflow the window (no token is shorter than a byte)
         tokens = self.parts.tokens
         await tokens.ready(model.upstream, model.tokenizer)
-        prompt = tokens.count_messages(self.call.body.get("messages"), model.upstream, model.tokenizer)
+        messages = self.call.body.get("messages")
+        prompt = await tokens.count_messages_aside(messages, model.upstream, model.tokenizer, size)
         capabilities.check_context(prompt, model)
 
     # ---- attempts

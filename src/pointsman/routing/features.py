@@ -8,11 +8,20 @@ from pointsman.providers.base import content_text
 from pointsman.routing import language
 from pointsman.routing.plan import RouteRequest
 
+TEXT_READ = 32 * 1024
+"""Characters rules read from each end of a longer last user message: a regex over all of an 8 MB
+prompt holds the event loop for a fifth of a second, and an instruction sits at the start or the
+end of a long paste, not in its middle."""
+
 
 def last_user_text(request: RouteRequest) -> str:
+    """The last user message, or its first and last `TEXT_READ` characters when it is longer."""
     cached = request._cache.get("text")
     if cached is None:
-        cached = request._cache["text"] = _last_user_text(request.body)
+        text = _last_user_text(request.body)
+        if len(text) > 2 * TEXT_READ:
+            text = f"{text[:TEXT_READ]}\n{text[-TEXT_READ:]}"
+        cached = request._cache["text"] = text
     return str(cached)
 
 
