@@ -9,6 +9,15 @@ import orjson
 
 from pointsman.errors import InvalidRequest, PointsmanError
 from pointsman.providers.base import Json
+from pointsman.shape import (
+    need_array,
+    need_object,
+    need_string,
+    optional_object,
+    optional_string,
+    string_list,
+    wrong_type,
+)
 from pointsman.usage import Usage
 
 STOP_REASON = {
@@ -20,131 +29,199 @@ STOP_REASON = {
 }
 
 
-def _part(block: Json) -> Json | None:
+def _part(block: Json, path: str) -> Json | None:
     kind = block.get("type")
     if kind == "text":
-        return {"type": "text", "text": block.get("text", "")}
+        return {"type": "text", "text": need_string(block.get("text"), f"{path}.text")}
     if kind == "image":
-        source = block.get("source") or {}
+        source = need_object(block.get("source"), f"{path}.source")
         if source.get("type") == "base64":
-            url = f"data:{source.get('media_type', 'image/png')};base64,{source.get('data', '')}"
+            media = source.get("media_type", "image/png")
+            need_string(media, f"{path}.source.media_type")
+            url = f"data:{media};base64,{need_string(source.get('data'), f'{path}.source.data')}"
         else:
-            url = source.get("url", "")
+            url = need_string(source.get("url"), f"{path}.source.url")
         return {"type": "image_url", "image_url": {"url": url}}
+    if type(kind) is not str:
+        raise wrong_type(f"{path}.type", "a string", kind)
     return None  # thinking and server-tool blocks have no canonical form
 
 
-def _tool_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    return "".join(
-        b.get("text", "") for b in content or () if isinstance(b, dict) and b.get("type") == "text"
-    )
+def _blocks(content: Any, path: str) -> list[Any]:
+    """A turn's content blocks: each must be an object."""
+    blocks = need_array(content, path)
+    for j, block in enumerate(blocks):
+        if type(block) is not dict:
+            raise wrong_type(f"{path}[{j}]", "an object", block)
+    return blocks
 
 
-def _user(content: Any) -> list[Json]:
+def _tool_text(content: Any, path: str) -> str:
+    """A system prompt's or tool result's text: a string, or the text of its text blocks."""
+    if content is None or type(content) is str:
+        return content or ""
+    texts = []
+    for j, block in enumerate(_blocks(content, path)):
+        if block.get("type") == "text":
+            texts.append(need_string(block.get("text"), f"{path}[{j}].text"))
+    return "".join(texts)
+
+
+def _user(content: Any, path: str) -> list[Json]:
     """One Anthropic user turn → tool messages first (its tool_results), then the user's own parts."""
-    if isinstance(content, str):
+    if type(content) is str:
         return [{"role": "user", "content": content}]
     out: list[Json] = []
     parts: list[Json] = []
-    for block in content or ():
+    for j, block in enumerate(_blocks(content, path)):
         if block.get("type") == "tool_result":
-            text = _tool_text(block.get("content"))
+            text = _tool_text(block.get("content"), f"{path}[{j}].content")
             out.append(
                 {
                     "role": "tool",
-                    "tool_call_id": block.get("tool_use_id", ""),
+                    "tool_call_id": need_string(block.get("tool_use_id"), f"{path}[{j}].tool_use_id"),
                     "content": f"[error] {text}" if block.get("is_error") else text,
                 }
             )
-        elif (part := _part(block)) is not None:
+        elif (part := _part(block, f"{path}[{j}]")) is not None:
             parts.append(part)
     if parts:
         out.append({"role": "user", "content": parts})
     return out
 
 
-def _assistant(content: Any) -> Json:
-    if isinstance(content, str):
+def _assistant(content: Any, path: str) -> Json:
+    if type(content) is str:
         return {"role": "assistant", "content": content}
-    texts = [b.get("text", "") for b in content or () if b.get("type") == "text"]
-    calls = [
-        {
-            "id": b.get("id", ""),
-            "type": "function",
-            "function": {"name": b.get("name", ""), "arguments": orjson.dumps(b.get("input") or {}).decode()},
-        }
-        for b in content or ()
-        if b.get("type") == "tool_use"
-    ]
+    texts: list[str] = []
+    calls: list[Json] = []
+    for j, block in enumerate(_blocks(content, path)):
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(need_string(block.get("text"), f"{path}[{j}].text"))
+        elif kind == "tool_use":
+            calls.append(_tool_use(block, f"{path}[{j}]"))
+        elif type(kind) is not str:
+            raise wrong_type(f"{path}[{j}].type", "a string", kind)
     message: Json = {"role": "assistant", "content": "".join(texts) or None}
     if calls:
         message["tool_calls"] = calls
     return message
 
 
+def _tool_use(block: Json, path: str) -> Json:
+    arguments = block.get("input")
+    optional_object(arguments, f"{path}.input")
+    return {
+        "id": need_string(block.get("id"), f"{path}.id"),
+        "type": "function",
+        "function": {
+            "name": need_string(block.get("name"), f"{path}.name"),
+            "arguments": orjson.dumps(arguments or {}).decode(),
+        },
+    }
+
+
 def _tool_choice(choice: Any) -> tuple[Any, bool | None]:
-    if not isinstance(choice, dict):
+    if choice is None:
         return None, None
+    need_object(choice, "tool_choice")
     parallel = False if choice.get("disable_parallel_tool_use") else None
     kind = choice.get("type")
     if kind == "any":
         return "required", parallel
     if kind == "tool":
-        return {"type": "function", "function": {"name": choice.get("name", "")}}, parallel
+        return {
+            "type": "function",
+            "function": {"name": need_string(choice.get("name"), "tool_choice.name")},
+        }, parallel
     if kind == "none":
         return "none", None
     return "auto", parallel
 
 
-def to_canonical(body: Json) -> Json:
-    if not isinstance(body.get("max_tokens"), int):
-        raise InvalidRequest("max_tokens: Field required (an integer)", param="max_tokens")
+def _messages(body: Json) -> list[Json]:
     messages: list[Json] = []
     system = body.get("system")
     if system:
-        messages.append({"role": "system", "content": _tool_text(system)})
-    for message in body.get("messages") or ():
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            raise InvalidRequest("messages: each message needs role 'user' or 'assistant'", param="messages")
-        if message["role"] == "user":
-            messages += _user(message.get("content"))
+        messages.append({"role": "system", "content": _tool_text(system, "system")})
+    if body.get("messages") is None:
+        raise InvalidRequest("messages: Field required", param="messages")
+    for i, message in enumerate(need_array(body["messages"], "messages")):
+        role = need_object(message, f"messages[{i}]").get("role")
+        if role == "user":
+            messages += _user(message.get("content"), f"messages[{i}].content")
+        elif role == "assistant":
+            messages.append(_assistant(message.get("content"), f"messages[{i}].content"))
         else:
-            messages.append(_assistant(message.get("content")))
-    out: Json = {"model": body.get("model"), "messages": messages, "max_tokens": body["max_tokens"]}
-    tools = body.get("tools")
-    if tools:
-        out["tools"] = [
+            raise InvalidRequest(
+                f"messages[{i}].role must be 'user' or 'assistant'", param=f"messages[{i}].role"
+            )
+    return messages
+
+
+def _tools(tools: Any) -> list[Json]:
+    out = []
+    for i, tool in enumerate(need_array(tools, "tools")):
+        if "input_schema" not in need_object(tool, f"tools[{i}]"):
+            continue  # a server tool (web search, code execution): nothing to translate
+        out.append(
             {
                 "type": "function",
                 "function": {
-                    "name": t.get("name", ""),
-                    "description": t.get("description", ""),
-                    "parameters": t.get("input_schema") or {"type": "object"},
+                    "name": need_string(tool.get("name"), f"tools[{i}].name"),
+                    "description": tool.get("description") or "",
+                    "parameters": need_object(tool["input_schema"], f"tools[{i}].input_schema"),
                 },
             }
-            for t in tools
-            if isinstance(t, dict) and "input_schema" in t
-        ]
+        )
+        optional_string(tool.get("description"), f"tools[{i}].description")
+    return out
+
+
+def _response_format(body: Json) -> Json | None:
+    config = body.get("output_config")
+    optional_object(config, "output_config")
+    fmt = (config or {}).get("format") or body.get("output_format")
+    if fmt is None:
+        return None
+    need_object(fmt, "output_config.format" if config else "output_format")
+    if fmt.get("type") != "json_schema":
+        return None
+    schema = fmt.get("schema")
+    optional_object(schema, "output_config.format.schema" if config else "output_format.schema")
+    return {"type": "json_schema", "json_schema": {"name": "output", "schema": schema or {}}}
+
+
+def to_canonical(body: Json) -> Json:
+    max_tokens = body.get("max_tokens")
+    if type(max_tokens) is not int:
+        raise InvalidRequest("max_tokens: Field required (an integer)", param="max_tokens")
+    stream = body.get("stream")
+    if stream is not None and type(stream) is not bool:
+        raise wrong_type("stream", "a boolean", stream)
+    out: Json = {"model": body.get("model"), "messages": _messages(body), "max_tokens": max_tokens}
+    tools = _tools(body["tools"]) if body.get("tools") is not None else []
+    if tools:
+        out["tools"] = tools
     choice, parallel = _tool_choice(body.get("tool_choice"))
     if choice is not None and tools:
         out["tool_choice"] = choice
     if parallel is False and tools:
         out["parallel_tool_calls"] = False
+    if body.get("stop_sequences") is not None:
+        string_list(body["stop_sequences"], "stop_sequences")
     for ours, theirs in (("stop", "stop_sequences"), ("temperature", "temperature"), ("top_p", "top_p")):
         if body.get(theirs) is not None:
             out[ours] = body[theirs]
-    fmt = (body.get("output_config") or {}).get("format") or body.get("output_format")
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        out["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": "output", "schema": fmt.get("schema") or {}},
-        }
-    user_id = (body.get("metadata") or {}).get("user_id")
+    fmt = _response_format(body)
+    if fmt is not None:
+        out["response_format"] = fmt
+    metadata = body.get("metadata")
+    user_id = metadata.get("user_id") if type(metadata) is dict else None
     if isinstance(user_id, str):
         out["user"] = user_id
-    if body.get("stream"):
+    if stream:
         out["stream"] = True
         out["stream_options"] = {"include_usage": True}
     return out

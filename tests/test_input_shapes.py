@@ -1,0 +1,115 @@
+"""Valid JSON of an unexpected shape is a 400 that names the value, on every surface and in that
+surface's own error shape; never a 500. One case a crash site the type-confusion fuzzer found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from conftest import PROVIDER_KEY, Gateway
+from fuzzing import GEMINI_KEY, body_for, replaced, three_wire_config
+from pointsman.fakes.anthropic_server import FakeAnthropic
+from pointsman.fakes.base import FakeModel
+from pointsman.fakes.gemini_server import FakeGemini
+from pointsman.fakes.openai_server import FakeOpenAI
+from pointsman.serving import BackgroundServers
+
+
+@pytest.fixture(scope="module")
+def gw(make_gateway: Any, servers: BackgroundServers, fake: FakeOpenAI) -> Iterator[Gateway]:
+    claude = FakeAnthropic()
+    gemini = FakeGemini({"gemini-flash": FakeModel()}, api_key=GEMINI_KEY)
+    servers.start_fake(claude)
+    servers.start_fake(gemini)
+    yield make_gateway(text=three_wire_config(fake.url, claude.url, gemini.url, PROVIDER_KEY))
+
+
+def post(gw: Gateway, path: str, body: Any) -> httpx.Response:
+    return httpx.post(f"{gw.url}{path}", json=body, timeout=10)
+
+
+def assert_names(response: httpx.Response, surface: str, where: str) -> str:
+    """A 400 in the surface's error shape whose message (and `param`, where the shape has one)
+    names `where`; returns the message."""
+    assert response.status_code == 400, response.text
+    body = response.json()
+    if surface == "/v1/messages":
+        assert body["type"] == "error" and body["error"]["type"] == "invalid_request_error", body
+    else:
+        assert body["error"]["param"] == where, body
+    message: str = body["error"]["message"]
+    assert where in message, message
+    return message
+
+
+CHAT, MESSAGES, RESPONSES = "/v1/chat/completions", "/v1/messages", "/v1/responses"
+
+# (surface, model, path replaced, wrong value, the place the error names)
+CRASH_SITES = [
+    # api/validate.py check_chat: an unhashable role
+    (CHAT, "small", ("messages", 0, "role"), [], "messages[0].role"),
+    # routing/capabilities.py: an unhashable content part type
+    (CHAT, "small", ("messages", 1, "content", 0, "type"), [], "messages[1].content[0].type"),
+    # providers/anthropic/request.py (an OpenAI request to an Anthropic model)
+    (
+        CHAT,
+        "claude",
+        ("messages", 1, "content", 1, "image_url", "url"),
+        None,
+        "messages[1].content[1].image_url.url",
+    ),
+    (CHAT, "claude", ("messages", 2, "tool_calls"), "s", "messages[2].tool_calls"),
+    (
+        CHAT,
+        "claude",
+        ("messages", 2, "tool_calls", 0, "function"),
+        True,
+        "messages[2].tool_calls[0].function",
+    ),
+    (CHAT, "claude", ("tools", 0, "function"), True, "tools[0].function"),
+    (CHAT, "claude", ("stop",), [1], "stop[0]"),
+    (CHAT, "claude", ("response_format", "json_schema"), True, "response_format.json_schema"),
+    # providers/gemini/request.py: an unhashable tool_call_id
+    (CHAT, "gem", ("messages", 3, "tool_call_id"), [], "messages[3].tool_call_id"),
+    # providers/anthropic/inbound.py
+    (MESSAGES, "small", ("messages", 0, "content"), [1], "messages[0].content[0]"),
+    (MESSAGES, "small", ("messages", 0, "content"), 1.5, "messages[0].content"),
+    (MESSAGES, "small", ("messages", 0, "content", 1, "source"), "s", "messages[0].content[1].source"),
+    (MESSAGES, "small", ("messages", 1, "content"), [None], "messages[1].content[0]"),
+    (MESSAGES, "small", ("messages", 1, "content"), True, "messages[1].content"),
+    (MESSAGES, "small", ("messages", 1, "content", 0, "text"), [], "messages[1].content[0].text"),
+    (MESSAGES, "small", ("messages", 2, "content", 0, "content"), [1], "messages[2].content[0].content[0]"),
+    (MESSAGES, "small", ("system", 0, "text"), 0, "system[0].text"),
+    (MESSAGES, "small", ("system",), -1, "system"),
+    (MESSAGES, "small", ("messages",), 6, "messages"),
+    (MESSAGES, "small", ("tools",), -1, "tools"),
+    (MESSAGES, "small", ("output_config",), True, "output_config"),
+    # providers/openai/responses.py (now responses_request.py)
+    (RESPONSES, "small", ("input", 0, "content"), [1], "input[0].content[0]"),
+    (RESPONSES, "small", ("input", 0, "content"), -1, "input[0].content"),
+    (RESPONSES, "small", ("input", 0, "role"), [], "input[0].role"),
+    (RESPONSES, "small", ("input", 2, "output"), [1], "input[2].output[0]"),
+    (RESPONSES, "small", ("input", 2, "output"), {"a": 1}, "input[2].output"),
+    (RESPONSES, "small", ("text",), "s", "text"),
+    (RESPONSES, "small", ("text", "format"), [1], "text.format"),
+    (RESPONSES, "small", ("tools",), True, "tools"),
+]
+
+
+@pytest.mark.parametrize(
+    ("surface", "model", "path", "value", "where"),
+    CRASH_SITES,
+    ids=[f"{s.rsplit('/', 1)[1]}-{m}-{w}" for s, m, _, _, w in CRASH_SITES],
+)
+def test_a_value_of_the_wrong_type_is_a_400_naming_it(
+    gw: Gateway, surface: str, model: str, path: tuple[Any, ...], value: Any, where: str
+) -> None:
+    body = body_for(surface, model)
+    assert post(gw, surface, body).status_code == 200, "the unbroken body is answered"
+    response = post(gw, surface, replaced(body, path, value))
+    assert_names(response, surface, where)
+    row = gw.row(response.headers["x-pointsman-request-id"])
+    assert (row["status"], row["error_type"]) == (400, "invalid_request_error")
