@@ -9,8 +9,9 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from conftest import PROVIDER_KEY, Gateway
-from fuzzing import GEMINI_KEY, body_for, replaced, three_wire_config
+from conftest import PROVIDER_KEY, Gateway, user
+from fuzzing import DEEP, GEMINI_KEY, body_for, nested, replaced, three_wire_config, with_deep
+from pointsman.api.http import MAX_DEPTH
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeModel
 from pointsman.fakes.gemini_server import FakeGemini
@@ -113,3 +114,40 @@ def test_a_value_of_the_wrong_type_is_a_400_naming_it(
     assert_names(response, surface, where)
     row = gw.row(response.headers["x-pointsman-request-id"])
     assert (row["status"], row["error_type"]) == (400, "invalid_request_error")
+
+
+SURFACES = ("/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings")
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+@pytest.mark.parametrize("depth", [300, 1000])
+def test_a_deeply_nested_field_is_a_400_naming_the_limit(gw: Gateway, surface: str, depth: int) -> None:
+    """orjson reads 1024 levels but writes 254: a forwarded field nested between failed upstream."""
+    content = with_deep({**body_for(surface, "small"), "x": DEEP}, depth)
+    response = httpx.post(f"{gw.url}{surface}", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert f"deeper than {MAX_DEPTH} levels" in error["message"]
+    if surface == "/v1/messages":
+        assert response.json()["type"] == "error"
+
+
+def test_the_depth_limit_is_exact_for_small_and_large_bodies(gw: Gateway) -> None:
+    """128 levels in all (the body itself is the first) are served; 129 are refused, whether the
+    body is small (checked by a walk) or large (checked inside orjson)."""
+    for filler in ("", "x" * 40_000):
+        base = {"model": "small", "messages": user("say: deep"), "filler": filler}
+        fits = post(gw, "/v1/chat/completions", {**base, "x": nested(MAX_DEPTH - 1)})
+        assert fits.status_code == 200, fits.text
+        refused = post(gw, "/v1/chat/completions", {**base, "x": nested(MAX_DEPTH)})
+        assert refused.status_code == 400 and "128" in refused.json()["error"]["message"]
+
+
+def test_deep_metadata_is_refused_before_it_becomes_tags(gw: Gateway) -> None:
+    """`metadata` values are written into the ledger's tags: 1,000 levels made str() recurse out."""
+    content = with_deep({"model": "small", "messages": user("hi"), "metadata": {"k": DEEP}}, 1000)
+    response = httpx.post(
+        f"{gw.url}/v1/chat/completions", content=content, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400 and "deeper than" in response.json()["error"]["message"]
+    assert gw.row(response.headers["x-pointsman-request-id"])["status"] == 400
