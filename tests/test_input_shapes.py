@@ -151,3 +151,30 @@ def test_deep_metadata_is_refused_before_it_becomes_tags(gw: Gateway) -> None:
     )
     assert response.status_code == 400 and "deeper than" in response.json()["error"]["message"]
     assert gw.row(response.headers["x-pointsman-request-id"])["status"] == 400
+
+
+class BrokenTransport:
+    """An upstream client with a bug: every call raises something no provider error is."""
+
+    async def send(self, *args: Any, **kw: Any) -> Any:
+        raise RuntimeError("a bug in the transport")
+
+    async def open_stream(self, *args: Any, **kw: Any) -> Any:
+        raise RuntimeError("a bug in the transport")
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_internal_error_on_messages_is_anthropic_shaped(make_gateway: Any, stream: bool) -> None:
+    broken = make_gateway(transport=BrokenTransport())
+    body = {"model": "small", "max_tokens": 5, "messages": user("hi"), "stream": stream}
+    response = post(broken, "/v1/messages", body)
+    assert response.status_code == 500
+    error = response.json()
+    assert error["type"] == "error" and error["error"]["type"] == "api_error", error
+    assert "internal error in the gateway" in error["error"]["message"]
+    # the OpenAI surfaces keep OpenAI's shape
+    chat = post(broken, "/v1/chat/completions", {"model": "small", "messages": user("hi")})
+    assert chat.status_code == 500 and set(chat.json()["error"]) == {"message", "type", "param", "code"}

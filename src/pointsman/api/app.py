@@ -60,7 +60,9 @@ class GatewayApp:
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
             try:
-                await send_error(send, internal, [request.id_header])
+                await send_error(
+                    send, internal, [request.id_header], anthropic=scope["path"] == "/v1/messages"
+                )
             except RuntimeError:
                 pass  # the response had already started; the server closes the connection
 
