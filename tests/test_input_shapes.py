@@ -10,7 +10,7 @@ import httpx2 as httpx
 import pytest
 
 from conftest import PROVIDER_KEY, Gateway, user
-from fuzzing import DEEP, GEMINI_KEY, body_for, nested, replaced, three_wire_config, with_deep
+from fuzzing import ADMIN_KEY, DEEP, GEMINI_KEY, body_for, nested, replaced, three_wire_config, with_deep
 from pointsman.api.http import MAX_DEPTH
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeModel
@@ -178,3 +178,25 @@ def test_an_internal_error_on_messages_is_anthropic_shaped(make_gateway: Any, st
     # the OpenAI surfaces keep OpenAI's shape
     chat = post(broken, "/v1/chat/completions", {"model": "small", "messages": user("hi")})
     assert chat.status_code == 500 and set(chat.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def spend(gw: Gateway, query: str) -> httpx.Response:
+    return httpx.get(
+        f"{gw.url}/admin/spend?{query}", headers={"authorization": f"Bearer {ADMIN_KEY}"}, timeout=10
+    )
+
+
+@pytest.mark.parametrize("days", ["²", "٣", "nan", "-1", "0", "1e309", "inf", "-inf", "junk", "1,5", "0x10"])
+def test_admin_spend_refuses_a_days_that_is_no_positive_number(gw: Gateway, days: str) -> None:
+    response = spend(gw, f"days={days}")
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["param"] == "days" and "'days'" in error["message"]
+
+
+@pytest.mark.parametrize("days", ["1", "0.5", "7", "1e300", ""])
+def test_admin_spend_reads_a_positive_days_or_all_time(gw: Gateway, days: str) -> None:
+    post(gw, "/v1/chat/completions", {"model": "small", "messages": user("say: counted")})
+    response = spend(gw, f"days={days}&by=model")
+    assert response.status_code == 200, response.text
+    assert any(line["group"] == "small" for line in response.json()["data"])

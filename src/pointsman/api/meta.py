@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
@@ -78,14 +79,27 @@ async def readyz(gateway: Gateway, request: Request) -> None:
     await send_json(request.send, 200 if ready else 503, body, [request.id_header])
 
 
+def _since(days: str) -> float | None:
+    """The start of the last `days` days (a positive number; a fraction is fine), None for all time."""
+    if not days:
+        return None
+    try:
+        number = float(days) if days.isascii() else math.nan  # float() also reads "²" or "٣"
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise InvalidRequest(f"'days' must be a positive number of days, got {days!r}", param="days")
+    since = time.time() - number * 86400
+    return since if since > 0 else None  # further back than 1970 is all of it
+
+
 async def admin_spend(gateway: Gateway, request: Request) -> None:
     gateway.auth.admin(request.scope)
     query = parse_qs(request.scope.get("query_string", b"").decode())
     by = query.get("by", ["model"])[0]
     if by not in GROUPINGS:
         raise InvalidRequest(f"'by' must be one of {', '.join(GROUPINGS)}", param="by")
-    days = query.get("days", [""])[0]
-    since = time.time() - float(days) * 86400 if days.replace(".", "", 1).isdigit() else None
+    since = _since(query.get("days", [""])[0])
     path = gateway.config.ledger.path
     await gateway.ledger.flush()
     lines = await asyncio.to_thread(lambda: summarize(read_rows(path, since), by))
