@@ -181,7 +181,7 @@ def replaced(body: Any, path: Path, value: Any) -> Any:
 
 
 def encode(value: Any) -> bytes:
-    """JSON bytes; the stdlib goes deeper than orjson's dumps (which stops past 254 levels)."""
+    """JSON bytes; the stdlib where orjson refuses (past 254 levels, integers past 64 bits)."""
     try:
         return orjson.dumps(value)
     except TypeError:
