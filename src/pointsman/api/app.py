@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pointsman.api import chat, embeddings, messages, meta, responses
+from pointsman.api import chat, embeddings, messages, meta, openapi, responses
 from pointsman.api.http import Receive, Scope, Send, send_error
 from pointsman.api.request import Request
 from pointsman.compose import Gateway, build
@@ -27,6 +27,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/healthz": ("GET", meta.healthz),
     "/readyz": ("GET", meta.readyz),
     "/admin/spend": ("GET", meta.admin_spend),
+    "/openapi.json": ("GET", openapi.openapi),
 }
 PREFIX_ROUTES: tuple[tuple[str, str, Handler], ...] = (("/v1/models/", "GET", meta.get_model),)
 
