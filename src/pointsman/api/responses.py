@@ -22,7 +22,7 @@ async def responses(gateway: Gateway, request: Request) -> None:
         require_model(call.body)
         original = call.body
         call.body = to_canonical(original)
-        check_chat(call.body)
+        check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
         watch = DisconnectWatch(request.receive)
         try:

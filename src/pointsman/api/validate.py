@@ -10,7 +10,6 @@ from typing import Any
 
 from pointsman.errors import InvalidRequest
 from pointsman.shape import (
-    need_array,
     need_object,
     need_string,
     optional_object,
@@ -23,6 +22,7 @@ from pointsman.shape import (
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _INTS = ("n", "max_tokens", "max_completion_tokens", "seed", "top_logprobs")
 _NUMBERS = ("temperature", "top_p", "frequency_penalty", "presence_penalty")
+_OPTIONAL_STRING = (str, type(None))
 
 
 def require_model(body: dict[str, Any]) -> str:
@@ -34,9 +34,11 @@ def require_model(body: dict[str, Any]) -> str:
     return model
 
 
-def check_chat(body: dict[str, Any]) -> None:
+def check_chat(body: dict[str, Any], *, translated: bool = False) -> None:
     """The canonical (OpenAI chat) request, checked as deep as any part of the gateway reads it, so
-    routing and every provider's translation can rely on the types."""
+    routing and every provider's translation can rely on the types. `translated`: an inbound
+    translator built the messages, tools and formats from values it checked (/v1/messages,
+    /v1/responses), so only the fields it copied as they were are checked here."""
     messages = body.get("messages")
     if messages is None:
         raise InvalidRequest("Missing required parameter: 'messages'.", param="messages")
@@ -44,61 +46,78 @@ def check_chat(body: dict[str, Any]) -> None:
         raise InvalidRequest(f"'messages' must be an array, got {type_name(messages)}.", param="messages")
     if not messages:
         raise InvalidRequest("'messages' must contain at least one message.", param="messages")
-    for i, message in enumerate(messages):
-        _check_message(message, i)
-    _check_tools(body)
-    _check_formats(body)
+    if not translated:
+        _check_messages(messages)
+        _check_tools(body)
+        _check_formats(body)
     _check_scalars(body)
 
 
-def _check_message(message: Any, i: int) -> None:
-    if type(message) is not dict:
-        raise wrong_type(f"messages[{i}]", "an object", message)
-    role = message.get("role")
-    if type(role) is not str or role not in ROLES:
-        what = "is missing" if role is None else f"is {role!r}"
-        raise InvalidRequest(
-            f"messages[{i}].role {what}; expected one of {', '.join(sorted(ROLES))}.",
-            param=f"messages[{i}].role",
-        )
-    content = message.get("content")
-    if type(content) is list:
-        _check_parts(content, f"messages[{i}].content")
-    elif content is not None and type(content) is not str:
-        raise wrong_type(f"messages[{i}].content", "a string or an array of parts", content)
-    if role == "assistant":
-        calls = message.get("tool_calls")
-        if calls is not None:
-            _check_tool_calls(calls, f"messages[{i}].tool_calls")
-    elif role == "tool" or role == "function":
-        optional_string(message.get("tool_call_id"), f"messages[{i}].tool_call_id")
-        optional_string(message.get("name"), f"messages[{i}].name")
+def _check_messages(messages: list[Any]) -> None:
+    for i, message in enumerate(messages):
+        if type(message) is not dict:
+            raise wrong_type("messages[{}]", "an object", message, i)
+        role = message.get("role")
+        if type(role) is not str or role not in ROLES:
+            what = "is missing" if role is None else f"is {role!r}"
+            raise InvalidRequest(
+                f"messages[{i}].role {what}; expected one of {', '.join(sorted(ROLES))}.",
+                param=f"messages[{i}].role",
+            )
+        content = message.get("content")
+        if content is not None and type(content) is not str:
+            _check_parts(content, i)
+        if role == "assistant":
+            calls = message.get("tool_calls")
+            if calls is not None:
+                _check_tool_calls(calls, i)
+        elif role == "tool" or role == "function":
+            call_id, name = message.get("tool_call_id"), message.get("name")
+            if type(call_id) not in _OPTIONAL_STRING or type(name) not in _OPTIONAL_STRING:
+                optional_string(call_id, "messages[{}].tool_call_id", i)
+                optional_string(name, "messages[{}].name", i)
 
 
-def _check_parts(parts: list[Any], path: str) -> None:
+def _check_parts(parts: Any, i: int) -> None:
+    if type(parts) is not list:
+        raise wrong_type("messages[{}].content", "a string or an array of parts", parts, i)
     for j, part in enumerate(parts):
         if type(part) is not dict:
-            raise wrong_type(f"{path}[{j}]", "an object", part)
+            raise wrong_type("messages[{}].content[{}]", "an object", part, i, j)
         kind = part.get("type")
         if kind == "text":
             if type(part.get("text")) is not str:
-                raise wrong_type(f"{path}[{j}].text", "a string", part.get("text"))
+                raise wrong_type("messages[{}].content[{}].text", "a string", part.get("text"), i, j)
         elif kind == "image_url":
             image = part.get("image_url")
             url = image.get("url") if type(image) is dict else image
             if type(url) is not str:
-                raise wrong_type(f"{path}[{j}].image_url.url", "a string", url)
+                raise wrong_type("messages[{}].content[{}].image_url.url", "a string", url, i, j)
         elif type(kind) is not str:
-            raise wrong_type(f"{path}[{j}].type", "a string", kind)
+            raise wrong_type("messages[{}].content[{}].type", "a string", kind, i, j)
 
 
-def _check_tool_calls(calls: Any, path: str) -> None:
-    for j, call in enumerate(need_array(calls, path)):
-        need_object(call, f"{path}[{j}]")
-        optional_string(call.get("id"), f"{path}[{j}].id")
-        function = need_object(call.get("function"), f"{path}[{j}].function")
-        need_string(function.get("name"), f"{path}[{j}].function.name")
-        optional_string(function.get("arguments"), f"{path}[{j}].function.arguments")
+def _check_tool_calls(calls: Any, i: int) -> None:
+    if type(calls) is not list:
+        raise wrong_type("messages[{}].tool_calls", "an array", calls, i)
+    for j, call in enumerate(calls):
+        function = call.get("function") if type(call) is dict else None
+        if (
+            type(function) is not dict
+            or type(function.get("name")) is not str
+            or type(function.get("arguments", "")) not in _OPTIONAL_STRING
+            or type(call.get("id", "")) not in _OPTIONAL_STRING
+        ):
+            _tool_call_error(call, i, j)
+
+
+def _tool_call_error(call: Any, i: int, j: int) -> None:
+    """Which part of a tool call is wrong (only once the quick check above has failed)."""
+    where = "messages[{}].tool_calls[{}]"
+    function = need_object(need_object(call, where, i, j).get("function"), where + ".function", i, j)
+    need_string(function.get("name"), where + ".function.name", i, j)
+    optional_string(function.get("arguments"), where + ".function.arguments", i, j)
+    optional_string(call.get("id"), where + ".id", i, j)
 
 
 def _check_tools(body: dict[str, Any]) -> None:
@@ -107,21 +126,19 @@ def _check_tools(body: dict[str, Any]) -> None:
         if not isinstance(tools, list):
             raise InvalidRequest(f"'tools' must be an array, got {type_name(tools)}.", param="tools")
         for i, tool in enumerate(tools):
-            need_object(tool, f"tools[{i}]")
-            kind = tool.get("type", "function")
+            kind = need_object(tool, "tools[{}]", i).get("type", "function")
             if kind == "function":
-                function = need_object(tool.get("function"), f"tools[{i}].function")
-                need_string(function.get("name"), f"tools[{i}].function.name")
-                optional_string(function.get("description"), f"tools[{i}].function.description")
-                optional_object(function.get("parameters"), f"tools[{i}].function.parameters")
+                function = need_object(tool.get("function"), "tools[{}].function", i)
+                need_string(function.get("name"), "tools[{}].function.name", i)
+                optional_string(function.get("description"), "tools[{}].function.description", i)
+                optional_object(function.get("parameters"), "tools[{}].function.parameters", i)
             elif type(kind) is not str:
-                raise wrong_type(f"tools[{i}].type", "a string", kind)
+                raise wrong_type("tools[{}].type", "a string", kind, i)
     choice = body.get("tool_choice")
     if choice is not None and type(choice) is not str:
-        need_object(choice, "tool_choice")
-        function = choice.get("function")
-        if function is not None:
-            name = need_object(function, "tool_choice.function").get("name")
+        chosen = need_object(choice, "tool_choice").get("function")
+        if chosen is not None:
+            name = need_object(chosen, "tool_choice.function").get("name")
             need_string(name, "tool_choice.function.name")
 
 

@@ -29,97 +29,112 @@ STOP_REASON = {
 }
 
 
-def _part(block: Json, path: str) -> Json | None:
+_TURN = "messages[{}].content"
+_BLOCK = "messages[{}].content[{}]"
+"""Where a content block is (with its turn's index and its own), named in errors."""
+_RESULT_CONTENT = _BLOCK + ".content"
+_USE_INPUT, _USE_ID, _USE_NAME = _BLOCK + ".input", _BLOCK + ".id", _BLOCK + ".name"
+
+
+def _part(block: Json, i: int, j: int) -> Json | None:
     kind = block.get("type")
     if kind == "text":
-        return {"type": "text", "text": need_string(block.get("text"), f"{path}.text")}
+        text = block.get("text")
+        if type(text) is not str:
+            raise wrong_type(_BLOCK + ".text", "a string", text, i, j)
+        return {"type": "text", "text": text}
     if kind == "image":
-        source = need_object(block.get("source"), f"{path}.source")
-        if source.get("type") == "base64":
-            media = source.get("media_type", "image/png")
-            need_string(media, f"{path}.source.media_type")
-            url = f"data:{media};base64,{need_string(source.get('data'), f'{path}.source.data')}"
-        else:
-            url = need_string(source.get("url"), f"{path}.source.url")
-        return {"type": "image_url", "image_url": {"url": url}}
+        return {"type": "image_url", "image_url": {"url": _image_url(block.get("source"), i, j)}}
     if type(kind) is not str:
-        raise wrong_type(f"{path}.type", "a string", kind)
+        raise wrong_type(_BLOCK + ".type", "a string", kind, i, j)
     return None  # thinking and server-tool blocks have no canonical form
 
 
-def _blocks(content: Any, path: str) -> list[Any]:
-    """A turn's content blocks: each must be an object."""
-    blocks = need_array(content, path)
-    for j, block in enumerate(blocks):
-        if type(block) is not dict:
-            raise wrong_type(f"{path}[{j}]", "an object", block)
-    return blocks
+def _image_url(source: Any, i: int, j: int) -> str:
+    where = _BLOCK + ".source"
+    if need_object(source, where, i, j).get("type") == "base64":
+        media = need_string(source.get("media_type", "image/png"), where + ".media_type", i, j)
+        return f"data:{media};base64,{need_string(source.get('data'), where + '.data', i, j)}"
+    return need_string(source.get("url"), where + ".url", i, j)
 
 
-def _tool_text(content: Any, path: str) -> str:
+def _tool_text(content: Any, where: str, *at: int) -> str:
     """A system prompt's or tool result's text: a string, or the text of its text blocks."""
     if content is None or type(content) is str:
         return content or ""
+    if type(content) is not list:
+        raise wrong_type(where, "a string or an array of content blocks", content, *at)
     texts = []
-    for j, block in enumerate(_blocks(content, path)):
+    for k, block in enumerate(content):
+        if type(block) is not dict:
+            raise wrong_type(where + "[{}]", "an object", block, *at, k)
         if block.get("type") == "text":
-            texts.append(need_string(block.get("text"), f"{path}[{j}].text"))
+            text = block.get("text")
+            if type(text) is not str:
+                raise wrong_type(where + "[{}].text", "a string", text, *at, k)
+            texts.append(text)
     return "".join(texts)
 
 
-def _user(content: Any, path: str) -> list[Json]:
+def _user(content: Any, i: int) -> list[Json]:
     """One Anthropic user turn → tool messages first (its tool_results), then the user's own parts."""
     if type(content) is str:
         return [{"role": "user", "content": content}]
+    if type(content) is not list:
+        raise wrong_type(_TURN, "a string or an array of content blocks", content, i)
     out: list[Json] = []
     parts: list[Json] = []
-    for j, block in enumerate(_blocks(content, path)):
+    for j, block in enumerate(content):
+        if type(block) is not dict:
+            raise wrong_type(_BLOCK, "an object", block, i, j)
         if block.get("type") == "tool_result":
-            text = _tool_text(block.get("content"), f"{path}[{j}].content")
-            out.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": need_string(block.get("tool_use_id"), f"{path}[{j}].tool_use_id"),
-                    "content": f"[error] {text}" if block.get("is_error") else text,
-                }
-            )
-        elif (part := _part(block, f"{path}[{j}]")) is not None:
+            text = _tool_text(block.get("content"), _RESULT_CONTENT, i, j)
+            call_id = block.get("tool_use_id")
+            if type(call_id) is not str:
+                raise wrong_type(_BLOCK + ".tool_use_id", "a string", call_id, i, j)
+            text = f"[error] {text}" if block.get("is_error") else text
+            out.append({"role": "tool", "tool_call_id": call_id, "content": text})
+        elif (part := _part(block, i, j)) is not None:
             parts.append(part)
     if parts:
         out.append({"role": "user", "content": parts})
     return out
 
 
-def _assistant(content: Any, path: str) -> Json:
+def _assistant(content: Any, i: int) -> Json:
     if type(content) is str:
         return {"role": "assistant", "content": content}
+    if type(content) is not list:
+        raise wrong_type(_TURN, "a string or an array of content blocks", content, i)
     texts: list[str] = []
     calls: list[Json] = []
-    for j, block in enumerate(_blocks(content, path)):
+    for j, block in enumerate(content):
+        if type(block) is not dict:
+            raise wrong_type(_BLOCK, "an object", block, i, j)
         kind = block.get("type")
         if kind == "text":
-            texts.append(need_string(block.get("text"), f"{path}[{j}].text"))
+            text = block.get("text")
+            if type(text) is not str:
+                raise wrong_type(_BLOCK + ".text", "a string", text, i, j)
+            texts.append(text)
         elif kind == "tool_use":
-            calls.append(_tool_use(block, f"{path}[{j}]"))
+            calls.append(_tool_use(block, i, j))
         elif type(kind) is not str:
-            raise wrong_type(f"{path}[{j}].type", "a string", kind)
+            raise wrong_type(_BLOCK + ".type", "a string", kind, i, j)
     message: Json = {"role": "assistant", "content": "".join(texts) or None}
     if calls:
         message["tool_calls"] = calls
     return message
 
 
-def _tool_use(block: Json, path: str) -> Json:
-    arguments = block.get("input")
-    optional_object(arguments, f"{path}.input")
-    return {
-        "id": need_string(block.get("id"), f"{path}.id"),
-        "type": "function",
-        "function": {
-            "name": need_string(block.get("name"), f"{path}.name"),
-            "arguments": orjson.dumps(arguments or {}).decode(),
-        },
-    }
+def _tool_use(block: Json, i: int, j: int) -> Json:
+    arguments, call_id, name = block.get("input"), block.get("id"), block.get("name")
+    if type(call_id) is not str or type(name) is not str or type(arguments) not in (dict, type(None)):
+        optional_object(arguments, _USE_INPUT, i, j)
+        need_string(call_id, _USE_ID, i, j)
+        need_string(name, _USE_NAME, i, j)
+    arguments_json = orjson.dumps(arguments or {}).decode()
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_json}}
 
 
 def _tool_choice(choice: Any) -> tuple[Any, bool | None]:
@@ -142,17 +157,17 @@ def _tool_choice(choice: Any) -> tuple[Any, bool | None]:
 
 def _messages(body: Json) -> list[Json]:
     messages: list[Json] = []
-    system = body.get("system")
+    system = _tool_text(body.get("system"), "system")
     if system:
-        messages.append({"role": "system", "content": _tool_text(system, "system")})
+        messages.append({"role": "system", "content": system})
     if body.get("messages") is None:
         raise InvalidRequest("messages: Field required", param="messages")
     for i, message in enumerate(need_array(body["messages"], "messages")):
-        role = need_object(message, f"messages[{i}]").get("role")
+        role = need_object(message, "messages[{}]", i).get("role")
         if role == "user":
-            messages += _user(message.get("content"), f"messages[{i}].content")
+            messages += _user(message.get("content"), i)
         elif role == "assistant":
-            messages.append(_assistant(message.get("content"), f"messages[{i}].content"))
+            messages.append(_assistant(message.get("content"), i))
         else:
             raise InvalidRequest(
                 f"messages[{i}].role must be 'user' or 'assistant'", param=f"messages[{i}].role"
@@ -163,19 +178,15 @@ def _messages(body: Json) -> list[Json]:
 def _tools(tools: Any) -> list[Json]:
     out = []
     for i, tool in enumerate(need_array(tools, "tools")):
-        if "input_schema" not in need_object(tool, f"tools[{i}]"):
+        if "input_schema" not in need_object(tool, "tools[{}]", i):
             continue  # a server tool (web search, code execution): nothing to translate
-        out.append(
-            {
-                "type": "function",
-                "function": {
-                    "name": need_string(tool.get("name"), f"tools[{i}].name"),
-                    "description": tool.get("description") or "",
-                    "parameters": need_object(tool["input_schema"], f"tools[{i}].input_schema"),
-                },
-            }
-        )
-        optional_string(tool.get("description"), f"tools[{i}].description")
+        optional_string(tool.get("description"), "tools[{}].description", i)
+        function = {
+            "name": need_string(tool.get("name"), "tools[{}].name", i),
+            "description": tool.get("description") or "",
+            "parameters": need_object(tool["input_schema"], "tools[{}].input_schema", i),
+        }
+        out.append({"type": "function", "function": function})
     return out
 
 

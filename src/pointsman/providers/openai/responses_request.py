@@ -24,72 +24,79 @@ _ROLES = ("user", "assistant", "system", "developer")
 _TEXT_PARTS = ("input_text", "output_text", "text")
 
 
-def _parts(content: Any, path: str) -> Any:
+_ITEM = "input[{}]"
+_PART = "input[{}].content[{}]"
+
+
+def _parts(content: Any, i: int) -> Any:
     if type(content) is str:
         return content
     parts: list[Json] = []
-    for j, part in enumerate(need_array(content, path)):
-        kind = need_object(part, f"{path}[{j}]").get("type")
+    for j, part in enumerate(need_array(content, "input[{}].content", i)):
+        kind = need_object(part, _PART, i, j).get("type")
         if kind in _TEXT_PARTS:
-            parts.append({"type": "text", "text": need_string(part.get("text"), f"{path}[{j}].text")})
+            text = part.get("text")
+            if type(text) is not str:
+                raise wrong_type(_PART + ".text", "a string", text, i, j)
+            parts.append({"type": "text", "text": text})
         elif kind == "input_image":
             url = part.get("image_url")
-            optional_string(url, f"{path}[{j}].image_url")
+            optional_string(url, _PART + ".image_url", i, j)
             if url:
                 detail = part.get("detail", "auto")
                 parts.append({"type": "image_url", "image_url": {"url": url, "detail": detail}})
         elif kind == "refusal":
-            parts.append({"type": "text", "text": need_string(part.get("refusal"), f"{path}[{j}].refusal")})
+            refusal = need_string(part.get("refusal"), _PART + ".refusal", i, j)
+            parts.append({"type": "text", "text": refusal})
         elif type(kind) is not str:
-            raise wrong_type(f"{path}[{j}].type", "a string", kind)
+            raise wrong_type(_PART + ".type", "a string", kind, i, j)
     return parts
 
 
-def _function_call(item: Json, path: str) -> Json:
-    arguments = item.get("arguments", "")
+def _function_call(item: Json, i: int) -> Json:
     return {
-        "id": need_string(item.get("call_id"), f"{path}.call_id"),
+        "id": need_string(item.get("call_id"), "input[{}].call_id", i),
         "type": "function",
         "function": {
-            "name": need_string(item.get("name"), f"{path}.name"),
-            "arguments": need_string(arguments, f"{path}.arguments"),
+            "name": need_string(item.get("name"), "input[{}].name", i),
+            "arguments": need_string(item.get("arguments", ""), "input[{}].arguments", i),
         },
     }
 
 
-def _output_text(output: Any, path: str) -> str:
+def _output_text(output: Any, i: int) -> str:
     if type(output) is str:
         return output
     texts = []
-    for j, part in enumerate(need_array(output, path)):
-        text = need_object(part, f"{path}[{j}]").get("text")
-        optional_string(text, f"{path}[{j}].text")
+    for j, part in enumerate(need_array(output, "input[{}].output", i)):
+        text = need_object(part, "input[{}].output[{}]", i, j).get("text")
+        optional_string(text, "input[{}].output[{}].text", i, j)
         texts.append(text or "")
     return "".join(texts)
 
 
-def _item(item: Json, path: str, messages: list[Json]) -> None:
+def _item(item: Json, i: int, messages: list[Json]) -> None:
     """One input item onto the canonical messages."""
     kind = item.get("type", "message")
     if kind == "message":
         role = item.get("role", "user")
         if type(role) is not str or role not in _ROLES:
-            raise wrong_type(f"{path}.role", "one of " + ", ".join(_ROLES), role)
-        messages.append({"role": role, "content": _parts(item.get("content"), f"{path}.content")})
+            raise wrong_type(_ITEM + ".role", "one of " + ", ".join(_ROLES), role, i)
+        messages.append({"role": role, "content": _parts(item.get("content"), i)})
     elif kind == "function_call":
-        call = _function_call(item, path)
+        call = _function_call(item, i)
         last = messages[-1] if messages else None
         if last is not None and last["role"] == "assistant":
             last.setdefault("tool_calls", []).append(call)
         else:
             messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
     elif kind == "function_call_output":
-        text = _output_text(item.get("output"), f"{path}.output")
-        call_id = need_string(item.get("call_id"), f"{path}.call_id")
+        text = _output_text(item.get("output"), i)
+        call_id = need_string(item.get("call_id"), "input[{}].call_id", i)
         messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
     elif kind != "reasoning":  # a reasoning item a client replays has no canonical form
         raise InvalidRequest(
-            f"input item type {kind!r} is not supported by this gateway", param=f"{path}.type"
+            f"input item type {kind!r} is not supported by this gateway", param=f"input[{i}].type"
         )
 
 
@@ -105,7 +112,7 @@ def _messages(body: Json) -> list[Json]:
     if not isinstance(items, list):
         raise InvalidRequest("'input' must be a string or an array of items", param="input")
     for i, item in enumerate(items):
-        _item(need_object(item, f"input[{i}]"), f"input[{i}]", messages)
+        _item(need_object(item, _ITEM, i), i, messages)
     return messages
 
 
@@ -113,14 +120,14 @@ def _tools(body: Json) -> list[Json]:
     tools = body.get("tools")
     out: list[Json] = []
     for i, tool in enumerate(need_array(tools, "tools") if tools is not None else ()):
-        if need_object(tool, f"tools[{i}]").get("type") != "function":
+        if need_object(tool, "tools[{}]", i).get("type") != "function":
             continue  # a hosted tool (web search, files): nothing a chat model can take
         parameters = tool.get("parameters")
-        optional_object(parameters, f"tools[{i}].parameters")
+        optional_object(parameters, "tools[{}].parameters", i)
         description = tool.get("description")
-        optional_string(description, f"tools[{i}].description")
+        optional_string(description, "tools[{}].description", i)
         function = {
-            "name": need_string(tool.get("name"), f"tools[{i}].name"),
+            "name": need_string(tool.get("name"), "tools[{}].name", i),
             "description": description or "",
             "parameters": parameters or {"type": "object", "properties": {}},
         }
