@@ -269,7 +269,7 @@ def test_random_json_in_odd_encodings_never_gets_a_5xx(gw: Gateway) -> None:
     assert len(gw.rows()) - before == ledgered
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(request=gets())
 def test_random_get_requests_never_get_a_5xx(gw: Gateway, request: tuple[str, bytes, dict[str, str]]) -> None:
     path, query, headers = request
