@@ -1,5 +1,6 @@
 """Valid JSON of an unexpected shape is a 400 that names the value, on every surface and in that
-surface's own error shape; never a 500. One case a crash site the type-confusion fuzzer found."""
+surface's own error shape; never a 500. Each case is a place the type-confusion fuzzer made the
+gateway crash (the reliability field notes, M1 and L4)."""
 
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ SURFACES = ("/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embedd
 @pytest.mark.parametrize("surface", SURFACES)
 @pytest.mark.parametrize("depth", [300, 1000])
 def test_a_deeply_nested_field_is_a_400_naming_the_limit(gw: Gateway, surface: str, depth: int) -> None:
-    """orjson reads 1024 levels but writes 254: a forwarded field nested between failed upstream."""
+    """orjson reads 1024 levels but writes only 254: a forwarded field nested in between was a 500."""
     content = with_deep({**body_for(surface, "small"), "x": DEEP}, depth)
     response = httpx.post(f"{gw.url}{surface}", content=content, headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text

@@ -84,11 +84,11 @@ def _since(days: str) -> float | None:
     if not days:
         return None
     try:
-        number = float(days) if days.isascii() else math.nan  # float() also reads "²" or "٣"
+        number = float(days) if days.isascii() else math.nan  # float() would read "٣" too
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or number <= 0:
-        raise InvalidRequest(f"'days' must be a positive number of days, got {days!r}", param="days")
+        raise InvalidRequest(f"'days' must be a positive number of days, got {days[:40]!r}", param="days")
     since = time.time() - number * 86400
     return since if since > 0 else None  # further back than 1970 is all of it
 
