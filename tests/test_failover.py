@@ -23,6 +23,7 @@ from pointsman.fakes.base import FakeModel
 from pointsman.fakes.faults import Fault
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers
+from pointsman.upstream.client import UpstreamClient
 
 KEY = "sk-failover-secret-7"
 DEADLINE = 10.0
@@ -553,30 +554,62 @@ def test_a_stream_cut_is_billed_by_one_rule_before_and_after_the_answer_shows(
     assert float(row["discarded_cost_usd"]) > 0, "the fallback's answers that found no seam"
 
 
+class Sabotaged:
+    """The real upstream client, whose next call can be made to raise what no provider error is: a
+    bug inside the gateway, in the middle of an attempt."""
+
+    def __init__(self) -> None:
+        self.inner: UpstreamClient | None = None
+        self.sabotage = False
+
+    def _client(self) -> UpstreamClient:
+        if self.inner is None:
+            self.inner = UpstreamClient()  # its connections belong to the running loop
+        return self.inner
+
+    def _check(self) -> None:
+        if self.sabotage:
+            self.sabotage = False
+            raise RuntimeError("a bug inside the gateway")
+
+    async def send(self, *args: Any, **kw: Any) -> Any:
+        self._check()
+        return await self._client().send(*args, **kw)
+
+    async def open_stream(self, *args: Any, **kw: Any) -> Any:
+        self._check()
+        return await self._client().open_stream(*args, **kw)
+
+    async def close(self) -> None:
+        if self.inner is not None:
+            await self.inner.close()
+
+
 def test_an_attempt_that_fails_inside_the_gateway_still_ends_in_the_health_state(
     make_gateway: Callable[..., Gateway], ofake: FakeOpenAI, afake: FakeAnthropic
 ) -> None:
-    """A request the gateway itself cannot send (JSON nested past what the encoder takes) while the
-    primary's circuit is half-open: the probe slot and the in-flight count are given back, so the
-    next request probes the primary and closes its circuit."""
+    """An attempt that raises something no provider error is, while the primary's circuit is
+    half-open: the probe slot and the in-flight count are given back, so the next request probes the
+    primary and closes its circuit."""
     clock = ManualClock()
     routes = (
         "routes:\n  auto: {default: cheap, fallbacks: [mid], retries: 0}\n"
         "health: {failures: 1, cooldown: 1}\n"
     )
+    transport = Sabotaged()
     gw = make_gateway(
-        text=CONFIG.format(openai=ofake.url, anthropic=afake.url, key=KEY) + routes, clock=clock
+        text=CONFIG.format(openai=ofake.url, anthropic=afake.url, key=KEY) + routes,
+        clock=clock,
+        transport=transport,
     )
     client = gw.client()
     ofake.inject(Fault("status", status=500, model="cheap-1"))
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=user("say: hi"))
     assert raw.headers["x-pointsman-model"] == "mid"  # cheap's circuit is open now
     clock.advance(1.5)  # past the cooldown: the next request is the probe
-    nested: Any = []
-    for _ in range(300):
-        nested = [nested]
-    with pytest.raises(openai.APIStatusError):
-        client.chat.completions.create(model="auto", messages=user("say: hi"), extra_body={"x": nested})
+    transport.sabotage = True
+    with pytest.raises(openai.InternalServerError):
+        client.chat.completions.create(model="auto", messages=user("say: hi"))
     health = gw.app.gateway.health
     assert health.stats("cheap").in_flight == 0
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=user("say: hi"))

@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pointsman.api import chat, embeddings, messages, meta, responses
+from pointsman.api import chat, embeddings, messages, meta, openapi, responses
 from pointsman.api.ending import client_left, cut_short
 from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error
 from pointsman.api.request import Request
@@ -30,6 +30,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/readyz": ("GET", meta.readyz),
     "/metrics": ("GET", meta.metrics),
     "/admin/spend": ("GET", meta.admin_spend),
+    "/openapi.json": ("GET", openapi.openapi),
 }
 PREFIX_ROUTES: tuple[tuple[str, str, Handler], ...] = (("/v1/models/", "GET", meta.get_model),)
 API = ", ".join(f"{method} {path}" for path, (method, _) in ROUTES.items() if path.startswith("/v1/"))
@@ -71,7 +72,9 @@ class GatewayApp:
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
             try:
-                await send_error(send, internal, [request.id_header])
+                await send_error(
+                    send, internal, [request.id_header], anthropic=scope["path"] == "/v1/messages"
+                )
             except RuntimeError:
                 pass  # the response had already started; the server closes the connection
 

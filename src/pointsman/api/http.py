@@ -96,16 +96,76 @@ async def _chunks(receive: Receive, limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+MAX_DEPTH = 128
+"""How deep a request body may nest. orjson reads 1024 levels but writes only 254, and a body is
+written again (upstream, into answers) with a few levels added: past that limit it would fail there."""
+_ORJSON_MAX_DEPTH = 1024  # orjson's reading limit (a test holds it to this)
+_PAD = _ORJSON_MAX_DEPTH - MAX_DEPTH
+_OPEN, _CLOSE = b"[" * _PAD, b"]" * _PAD
+_WALK_BELOW = 24 * 1024
+"""Bodies under this size are checked by walking them, larger ones inside orjson (measured on a
+2-core machine: a walk costs about 2.5 µs a KiB, the in-orjson check about 60 µs whatever the size)."""
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
     if not body:
         raise InvalidRequest("request body is empty; send a JSON object")
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
+    if len(body) >= _WALK_BELOW:
+        data = _loads_bounded(body)
+    else:
+        data = _loads(body)
+        # fewer brackets than the limit cannot nest past it: most bodies stop here
+        if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _too_deep(data):
+            raise _depth_error()
     if not isinstance(data, dict):
         raise InvalidRequest(f"request body must be a JSON object, not {type(data).__name__}")
     return data
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):
+            raise _depth_error() from None
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from None
+
+
+def _loads_bounded(body: bytes) -> Any:
+    """Parse inside `_PAD` levels of arrays, so orjson's own depth limit stops the body at
+    MAX_DEPTH levels, at orjson's speed. Each padding array must hold exactly one value: one that
+    holds more means the body was not one JSON value on its own (`1],[2`)."""
+    try:
+        data = orjson.loads(b"".join((_OPEN, body, _CLOSE)))
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):
+            raise _depth_error() from None
+        data = None
+    for _ in range(_PAD):
+        if type(data) is not list or len(data) != 1:
+            _loads(body)  # raises the error plain parsing gives, with its own positions
+            raise InvalidRequest("request body is not one JSON value")
+        data = data[0]
+    return data
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether `data` nests deeper than MAX_DEPTH, one level at a time."""
+    level = [data]
+    for _ in range(MAX_DEPTH):
+        level = [v for c in level for v in (c.values() if type(c) is dict else c) if type(v) in _CONTAINERS]
+        if not level:
+            return False
+    return True
+
+
+_CONTAINERS = (dict, list)
+
+
+def _depth_error() -> InvalidRequest:
+    return InvalidRequest(
+        f"request body nests deeper than {MAX_DEPTH} levels; this gateway accepts at most {MAX_DEPTH}"
+    )
 
 
 async def send_json(send: Send, status: int, body: bytes, headers: Headers) -> None:

@@ -20,7 +20,7 @@ async def messages(gateway: Gateway, request: Request) -> None:
     async with gateway_call(gateway, request, "messages") as call:
         require_model(call.body)
         call.body = to_canonical(call.body)
-        check_chat(call.body)
+        check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
         watch = request.watch()
         try:

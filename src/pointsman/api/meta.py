@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import time
 from typing import TYPE_CHECKING
@@ -110,15 +111,27 @@ async def _summary(gateway: Gateway, since: float | None, by: str) -> list[Spend
         raise LedgerUnavailable(f"cannot read the ledger {path!r}: {exc}") from None
 
 
+def _since(days: str) -> float | None:
+    """The start of the last `days` days (a positive number; a fraction is fine), None for all time."""
+    if not days:
+        return None
+    try:
+        number = float(days) if days.isascii() else math.nan  # float() would read "٣" too
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise InvalidRequest(f"'days' must be a positive number of days, got {days[:40]!r}", param="days")
+    since = time.time() - number * 86400
+    return since if since > 0 else None  # further back than 1970 is all of it
+
+
 async def admin_spend(gateway: Gateway, request: Request) -> None:
     gateway.auth.admin(request.scope)
     query = parse_qs(request.scope.get("query_string", b"").decode())
     by = query.get("by", ["model"])[0]
     if by not in GROUPINGS:
         raise InvalidRequest(f"'by' must be one of {', '.join(GROUPINGS)}", param="by")
-    days = query.get("days", [""])[0]
-    since = time.time() - float(days) * 86400 if days.replace(".", "", 1).isdigit() else None
-    lines = await _summary(gateway, since, by)
+    lines = await _summary(gateway, _since(query.get("days", [""])[0]), by)
     data = [
         {
             "group": line.group,

@@ -10,7 +10,8 @@ from pointsman.api.http import send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.providers.openai.responses import ResponsesStreamRenderer, to_canonical, to_response
+from pointsman.providers.openai.responses import ResponsesStreamRenderer, to_response
+from pointsman.providers.openai.responses_request import to_canonical
 
 if TYPE_CHECKING:
     from pointsman.compose import Gateway
@@ -21,7 +22,7 @@ async def responses(gateway: Gateway, request: Request) -> None:
         require_model(call.body)
         original = call.body
         call.body = to_canonical(original)
-        check_chat(call.body)
+        check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
         watch = request.watch()
         try:

@@ -9,6 +9,15 @@ import orjson
 
 from pointsman.errors import InvalidRequest, PointsmanError
 from pointsman.providers.base import Json
+from pointsman.shape import (
+    need_array,
+    need_object,
+    need_string,
+    optional_object,
+    optional_string,
+    string_list,
+    wrong_type,
+)
 from pointsman.usage import Usage
 
 STOP_REASON = {
@@ -20,131 +29,210 @@ STOP_REASON = {
 }
 
 
-def _part(block: Json) -> Json | None:
+_TURN = "messages[{}].content"
+_BLOCK = "messages[{}].content[{}]"
+"""Where a content block is (with its turn's index and its own), named in errors."""
+_RESULT_CONTENT = _BLOCK + ".content"
+_USE_INPUT, _USE_ID, _USE_NAME = _BLOCK + ".input", _BLOCK + ".id", _BLOCK + ".name"
+
+
+def _part(block: Json, i: int, j: int) -> Json | None:
     kind = block.get("type")
     if kind == "text":
-        return {"type": "text", "text": block.get("text", "")}
+        text = block.get("text")
+        if type(text) is not str:
+            raise wrong_type(_BLOCK + ".text", "a string", text, i, j)
+        return {"type": "text", "text": text}
     if kind == "image":
-        source = block.get("source") or {}
-        if source.get("type") == "base64":
-            url = f"data:{source.get('media_type', 'image/png')};base64,{source.get('data', '')}"
-        else:
-            url = source.get("url", "")
-        return {"type": "image_url", "image_url": {"url": url}}
+        return {"type": "image_url", "image_url": {"url": _image_url(block.get("source"), i, j)}}
+    if type(kind) is not str:
+        raise wrong_type(_BLOCK + ".type", "a string", kind, i, j)
     return None  # thinking and server-tool blocks have no canonical form
 
 
-def _tool_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    return "".join(
-        b.get("text", "") for b in content or () if isinstance(b, dict) and b.get("type") == "text"
-    )
+def _image_url(source: Any, i: int, j: int) -> str:
+    where = _BLOCK + ".source"
+    if need_object(source, where, i, j).get("type") == "base64":
+        media = need_string(source.get("media_type", "image/png"), where + ".media_type", i, j)
+        return f"data:{media};base64,{need_string(source.get('data'), where + '.data', i, j)}"
+    return need_string(source.get("url"), where + ".url", i, j)
 
 
-def _user(content: Any) -> list[Json]:
+def _tool_text(content: Any, where: str, *at: int) -> str:
+    """A system prompt's or tool result's text: a string, or the text of its text blocks."""
+    if content is None or type(content) is str:
+        return content or ""
+    if type(content) is not list:
+        raise wrong_type(where, "a string or an array of content blocks", content, *at)
+    texts = []
+    for k, block in enumerate(content):
+        if type(block) is not dict:
+            raise wrong_type(where + "[{}]", "an object", block, *at, k)
+        if block.get("type") == "text":
+            text = block.get("text")
+            if type(text) is not str:
+                raise wrong_type(where + "[{}].text", "a string", text, *at, k)
+            texts.append(text)
+    return "".join(texts)
+
+
+def _user(content: Any, i: int) -> list[Json]:
     """One Anthropic user turn → tool messages first (its tool_results), then the user's own parts."""
-    if isinstance(content, str):
+    if type(content) is str:
         return [{"role": "user", "content": content}]
+    if type(content) is not list:
+        raise wrong_type(_TURN, "a string or an array of content blocks", content, i)
     out: list[Json] = []
     parts: list[Json] = []
-    for block in content or ():
+    for j, block in enumerate(content):
+        if type(block) is not dict:
+            raise wrong_type(_BLOCK, "an object", block, i, j)
         if block.get("type") == "tool_result":
-            text = _tool_text(block.get("content"))
-            out.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": block.get("tool_use_id", ""),
-                    "content": f"[error] {text}" if block.get("is_error") else text,
-                }
-            )
-        elif (part := _part(block)) is not None:
+            text = _tool_text(block.get("content"), _RESULT_CONTENT, i, j)
+            call_id = block.get("tool_use_id")
+            if type(call_id) is not str:
+                raise wrong_type(_BLOCK + ".tool_use_id", "a string", call_id, i, j)
+            text = f"[error] {text}" if block.get("is_error") else text
+            out.append({"role": "tool", "tool_call_id": call_id, "content": text})
+        elif (part := _part(block, i, j)) is not None:
             parts.append(part)
     if parts:
         out.append({"role": "user", "content": parts})
     return out
 
 
-def _assistant(content: Any) -> Json:
-    if isinstance(content, str):
+def _assistant(content: Any, i: int) -> Json:
+    if type(content) is str:
         return {"role": "assistant", "content": content}
-    texts = [b.get("text", "") for b in content or () if b.get("type") == "text"]
-    calls = [
-        {
-            "id": b.get("id", ""),
-            "type": "function",
-            "function": {"name": b.get("name", ""), "arguments": orjson.dumps(b.get("input") or {}).decode()},
-        }
-        for b in content or ()
-        if b.get("type") == "tool_use"
-    ]
+    if type(content) is not list:
+        raise wrong_type(_TURN, "a string or an array of content blocks", content, i)
+    texts: list[str] = []
+    calls: list[Json] = []
+    for j, block in enumerate(content):
+        if type(block) is not dict:
+            raise wrong_type(_BLOCK, "an object", block, i, j)
+        kind = block.get("type")
+        if kind == "text":
+            text = block.get("text")
+            if type(text) is not str:
+                raise wrong_type(_BLOCK + ".text", "a string", text, i, j)
+            texts.append(text)
+        elif kind == "tool_use":
+            calls.append(_tool_use(block, i, j))
+        elif type(kind) is not str:
+            raise wrong_type(_BLOCK + ".type", "a string", kind, i, j)
     message: Json = {"role": "assistant", "content": "".join(texts) or None}
     if calls:
         message["tool_calls"] = calls
     return message
 
 
+def _tool_use(block: Json, i: int, j: int) -> Json:
+    arguments, call_id, name = block.get("input"), block.get("id"), block.get("name")
+    if type(call_id) is not str or type(name) is not str or type(arguments) not in (dict, type(None)):
+        optional_object(arguments, _USE_INPUT, i, j)
+        need_string(call_id, _USE_ID, i, j)
+        need_string(name, _USE_NAME, i, j)
+    arguments_json = orjson.dumps(arguments or {}).decode()
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_json}}
+
+
 def _tool_choice(choice: Any) -> tuple[Any, bool | None]:
-    if not isinstance(choice, dict):
+    if choice is None:
         return None, None
+    need_object(choice, "tool_choice")
     parallel = False if choice.get("disable_parallel_tool_use") else None
     kind = choice.get("type")
     if kind == "any":
         return "required", parallel
     if kind == "tool":
-        return {"type": "function", "function": {"name": choice.get("name", "")}}, parallel
+        return {
+            "type": "function",
+            "function": {"name": need_string(choice.get("name"), "tool_choice.name")},
+        }, parallel
     if kind == "none":
         return "none", None
     return "auto", parallel
 
 
-def to_canonical(body: Json) -> Json:
-    if not isinstance(body.get("max_tokens"), int):
-        raise InvalidRequest("max_tokens: Field required (an integer)", param="max_tokens")
+def _messages(body: Json) -> list[Json]:
     messages: list[Json] = []
-    system = body.get("system")
+    system = _tool_text(body.get("system"), "system")
     if system:
-        messages.append({"role": "system", "content": _tool_text(system)})
-    for message in body.get("messages") or ():
-        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-            raise InvalidRequest("messages: each message needs role 'user' or 'assistant'", param="messages")
-        if message["role"] == "user":
-            messages += _user(message.get("content"))
+        messages.append({"role": "system", "content": system})
+    if body.get("messages") is None:
+        raise InvalidRequest("messages: Field required", param="messages")
+    for i, message in enumerate(need_array(body["messages"], "messages")):
+        role = need_object(message, "messages[{}]", i).get("role")
+        if role == "user":
+            messages += _user(message.get("content"), i)
+        elif role == "assistant":
+            messages.append(_assistant(message.get("content"), i))
         else:
-            messages.append(_assistant(message.get("content")))
-    out: Json = {"model": body.get("model"), "messages": messages, "max_tokens": body["max_tokens"]}
-    tools = body.get("tools")
+            raise InvalidRequest(
+                f"messages[{i}].role must be 'user' or 'assistant'", param=f"messages[{i}].role"
+            )
+    return messages
+
+
+def _tools(tools: Any) -> list[Json]:
+    out = []
+    for i, tool in enumerate(need_array(tools, "tools")):
+        if "input_schema" not in need_object(tool, "tools[{}]", i):
+            continue  # a server tool (web search, code execution): nothing to translate
+        optional_string(tool.get("description"), "tools[{}].description", i)
+        function = {
+            "name": need_string(tool.get("name"), "tools[{}].name", i),
+            "description": tool.get("description") or "",
+            "parameters": need_object(tool["input_schema"], "tools[{}].input_schema", i),
+        }
+        out.append({"type": "function", "function": function})
+    return out
+
+
+def _response_format(body: Json) -> Json | None:
+    config = body.get("output_config")
+    optional_object(config, "output_config")
+    fmt = (config or {}).get("format") or body.get("output_format")
+    if fmt is None:
+        return None
+    need_object(fmt, "output_config.format" if config else "output_format")
+    if fmt.get("type") != "json_schema":
+        return None
+    schema = fmt.get("schema")
+    optional_object(schema, "output_config.format.schema" if config else "output_format.schema")
+    return {"type": "json_schema", "json_schema": {"name": "output", "schema": schema or {}}}
+
+
+def to_canonical(body: Json) -> Json:
+    max_tokens = body.get("max_tokens")
+    if type(max_tokens) is not int:
+        raise InvalidRequest("max_tokens: Field required (an integer)", param="max_tokens")
+    stream = body.get("stream")
+    if stream is not None and type(stream) is not bool:
+        raise wrong_type("stream", "a boolean", stream)
+    out: Json = {"model": body.get("model"), "messages": _messages(body), "max_tokens": max_tokens}
+    tools = _tools(body["tools"]) if body.get("tools") is not None else []
     if tools:
-        out["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": t.get("name", ""),
-                    "description": t.get("description", ""),
-                    "parameters": t.get("input_schema") or {"type": "object"},
-                },
-            }
-            for t in tools
-            if isinstance(t, dict) and "input_schema" in t
-        ]
+        out["tools"] = tools
     choice, parallel = _tool_choice(body.get("tool_choice"))
     if choice is not None and tools:
         out["tool_choice"] = choice
     if parallel is False and tools:
         out["parallel_tool_calls"] = False
+    if body.get("stop_sequences") is not None:
+        string_list(body["stop_sequences"], "stop_sequences")
     for ours, theirs in (("stop", "stop_sequences"), ("temperature", "temperature"), ("top_p", "top_p")):
         if body.get(theirs) is not None:
             out[ours] = body[theirs]
-    fmt = (body.get("output_config") or {}).get("format") or body.get("output_format")
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        out["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": "output", "schema": fmt.get("schema") or {}},
-        }
-    user_id = (body.get("metadata") or {}).get("user_id")
+    fmt = _response_format(body)
+    if fmt is not None:
+        out["response_format"] = fmt
+    metadata = body.get("metadata")
+    user_id = metadata.get("user_id") if type(metadata) is dict else None
     if isinstance(user_id, str):
         out["user"] = user_id
-    if body.get("stream"):
+    if stream:
         out["stream"] = True
         out["stream_options"] = {"include_usage": True}
     return out

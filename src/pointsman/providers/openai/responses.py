@@ -1,136 +1,21 @@
-"""OpenAI's Responses API as an inbound surface: request → canonical chat, canonical → Response
-object and stream events. Pure; the stream renderer is one object per stream.
-
-Stateless: `previous_response_id` is refused with OpenAI's own `previous_response_not_found`, and
-`store` is answered as false. Reasoning items a client sends back are dropped.
-"""
+"""OpenAI's Responses API as an inbound surface, its answer side: canonical → Response object and
+stream events (the request side is `responses_request`). Pure; the stream renderer is one object
+per stream. Stateless: `store` is answered as false."""
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 import orjson
 
-from pointsman.errors import InvalidRequest, PointsmanError
+from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
 from pointsman.usage import Usage
 
 
 def _new(prefix: str) -> str:
     return f"{prefix}_{os.urandom(12).hex()}"
-
-
-def _parts(content: Any) -> Any:
-    if isinstance(content, str):
-        return content
-    parts: list[Json] = []
-    for part in content or ():
-        kind = part.get("type")
-        if kind in ("input_text", "output_text", "text"):
-            parts.append({"type": "text", "text": part.get("text", "")})
-        elif kind == "input_image" and part.get("image_url"):
-            parts.append(
-                {
-                    "type": "image_url",
-                    "image_url": {"url": part["image_url"], "detail": part.get("detail", "auto")},
-                }
-            )
-        elif kind == "refusal":
-            parts.append({"type": "text", "text": part.get("refusal", "")})
-    return parts
-
-
-def _messages(body: Json) -> list[Json]:
-    messages: list[Json] = []
-    if isinstance(body.get("instructions"), str):
-        messages.append({"role": "system", "content": body["instructions"]})
-    items = body.get("input")
-    if isinstance(items, str):
-        return [*messages, {"role": "user", "content": items}]
-    if not isinstance(items, list):
-        raise InvalidRequest("'input' must be a string or an array of items", param="input")
-    for item in items:
-        kind = item.get("type", "message") if isinstance(item, dict) else None
-        if kind == "message":
-            role = item.get("role", "user")
-            messages.append({"role": role, "content": _parts(item.get("content"))})
-        elif kind == "function_call":
-            call = {
-                "id": item.get("call_id", ""),
-                "type": "function",
-                "function": {"name": item.get("name", ""), "arguments": item.get("arguments", "")},
-            }
-            last = messages[-1] if messages else None
-            if last is not None and last["role"] == "assistant":
-                last.setdefault("tool_calls", []).append(call)
-            else:
-                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        elif kind == "function_call_output":
-            output = item.get("output")
-            text = output if isinstance(output, str) else "".join(p.get("text", "") for p in output or ())
-            messages.append({"role": "tool", "tool_call_id": item.get("call_id", ""), "content": text})
-        elif kind == "reasoning":
-            continue  # a reasoning item a client replays has no canonical form
-        else:
-            raise InvalidRequest(f"input item type {kind!r} is not supported by this gateway", param="input")
-    return messages
-
-
-def to_canonical(body: Json) -> Json:
-    if body.get("previous_response_id"):
-        raise InvalidRequest(
-            f"Previous response with id '{body['previous_response_id']}' not found. This gateway keeps no "
-            "response state: send the whole conversation in `input`.",
-            param="previous_response_id",
-            code="previous_response_not_found",
-        )
-    out: Json = {"model": body.get("model"), "messages": _messages(body)}
-    tools = [
-        {
-            "type": "function",
-            "function": {
-                "name": t.get("name", ""),
-                "description": t.get("description", ""),
-                "parameters": t.get("parameters") or {"type": "object", "properties": {}},
-            },
-        }
-        for t in body.get("tools") or ()
-        if isinstance(t, dict) and t.get("type") == "function"
-    ]
-    if tools:
-        out["tools"] = tools
-        choice = body.get("tool_choice")
-        if isinstance(choice, dict) and choice.get("type") == "function":
-            out["tool_choice"] = {"type": "function", "function": {"name": choice.get("name", "")}}
-        elif choice in ("auto", "none", "required"):
-            out["tool_choice"] = choice
-    fmt = (body.get("text") or {}).get("format") or {}
-    if fmt.get("type") == "json_schema":
-        out["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": fmt.get("name", "output"),
-                "schema": fmt.get("schema") or {},
-                "strict": fmt.get("strict", False),
-            },
-        }
-    elif fmt.get("type") == "json_object":
-        out["response_format"] = {"type": "json_object"}
-    for ours, theirs in (
-        ("max_completion_tokens", "max_output_tokens"),
-        ("temperature", "temperature"),
-        ("top_p", "top_p"),
-        ("parallel_tool_calls", "parallel_tool_calls"),
-        ("user", "user"),
-    ):
-        if body.get(theirs) is not None:
-            out[ours] = body[theirs]
-    if body.get("stream"):
-        out["stream"] = True
-        out["stream_options"] = {"include_usage": True}
-    return out
 
 
 def usage_json(usage: Usage) -> Json:
