@@ -14,6 +14,7 @@ from conftest import PROVIDER_KEY, Gateway, user
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.routing import features
 from pointsman.routing.plan import RouteRequest
+from pointsman.tokens import TokenCounter
 
 CONFIG = """
 providers:
@@ -103,3 +104,23 @@ def test_the_text_rules_read_is_bounded() -> None:
     assert len(read) <= 2 * features.TEXT_READ + 1 and read.startswith("aaa") and read.endswith("z")
     short = "hello " * 100
     assert features.last_user_text(RouteRequest("auto", {"messages": user(short)})) == short
+
+
+async def test_a_prompt_counted_aside_is_not_counted_again_when_its_request_ends() -> None:
+    """A client leaving (or a stream without usage) prices the prompt by a count: a megabyte prompt
+    already counted off the loop is not counted again on it."""
+
+    class Counting(TokenCounter):
+        calls = 0
+
+        def count(self, text: str, model: str, tokenizer: str = "") -> int:
+            self.calls += 1
+            return super().count(text, model, tokenizer)
+
+    with ThreadPoolExecutor(1) as executor:
+        tokens = Counting(executor)
+        messages = user("lorem ipsum dolor " * 5_000)
+        counted = await tokens.count_messages_aside(messages, "gpt-4o", "", 90_000)
+        calls = tokens.calls
+        assert tokens.count_messages(messages, "gpt-4o") == counted and tokens.calls == calls
+        assert tokens.count_messages(user("another prompt"), "gpt-4o") > 0 and tokens.calls > calls
