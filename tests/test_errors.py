@@ -114,7 +114,12 @@ def test_oversized_body_is_refused_with_413(make_gateway: Any) -> None:
 
 def test_unknown_path_and_wrong_method(gateway: Gateway) -> None:
     assert_openai_error(post(gateway, json={}, path="/v1/nothing"), 404, "/v1/nothing")
-    assert_openai_error(post(gateway, path="/v1/chat/completions", method="GET"), 405, "POST")
+    wrong = post(gateway, path="/v1/chat/completions", method="GET")
+    assert_openai_error(wrong, 405, "POST")
+    assert wrong.headers["allow"] == "POST"
+    preflight = post(gateway, path="/v1/chat/completions", method="OPTIONS")
+    assert_openai_error(preflight, 405)
+    assert preflight.headers["allow"] == "POST", "no CORS (README): a browser preflight is told why"
 
 
 @pytest.mark.parametrize(

@@ -105,6 +105,13 @@ class ModelNotFound(NotFound):
 class MethodNotAllowed(ClientError):
     status = 405
 
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"allow", self.allow.encode())]  # RFC 9110: a 405 says which methods are
+
 
 class PayloadTooLarge(ClientError):
     status = 413

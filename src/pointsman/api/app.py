@@ -85,7 +85,7 @@ class GatewayApp:
         if route is None:
             raise NotFound(f"Unknown path {path}. This gateway serves {API}.")
         if method != route[0]:
-            raise MethodNotAllowed(f"{path} accepts {route[0]}, not {method}.")
+            raise MethodNotAllowed(f"{path} accepts {route[0]}, not {method}.", allow=route[0])
         return route[1]
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
