@@ -297,6 +297,23 @@ ledger: {{path: "{{ledger}}", flush_interval: 0.05}}
 """
 
 
+def three_wire_gateway(
+    make_gateway: Any, servers: Any, openai_url: str, provider_key: str, key: str = ""
+) -> Any:
+    """A gateway from `three_wire_config`, with fresh Anthropic and Gemini fakes started beside it and,
+    given `key`, one gateway key (id `test`)."""
+    from pointsman.fakes.anthropic_server import FakeAnthropic
+    from pointsman.fakes.base import FakeModel
+    from pointsman.fakes.gemini_server import FakeGemini
+
+    claude = servers.start_fake(FakeAnthropic())
+    gemini = servers.start_fake(FakeGemini({"gemini-flash": FakeModel()}, api_key=GEMINI_KEY))
+    text = three_wire_config(openai_url, claude.url, gemini.url, provider_key)
+    if key:
+        text = text.replace("server: {", f"server: {{keys: [{{id: test, key: {key}}}], ")
+    return make_gateway(text=text)
+
+
 def body_for(surface: str, model: str, *, stream: bool = False) -> dict[str, Any]:
     """The surface's rich body aimed at `model`; Gemini takes images only inline, so the Anthropic
     body's URL image becomes a second base64 one for it."""

@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from conftest import PROVIDER_KEY, Gateway
 from fuzzing import (
     ADMIN_KEY,
-    GEMINI_KEY,
     WRONG,
     Answer,
     asgi_call,
@@ -37,11 +36,8 @@ from fuzzing import (
     paths,
     replaced,
     show,
-    three_wire_config,
+    three_wire_gateway,
 )
-from pointsman.fakes.anthropic_server import FakeAnthropic
-from pointsman.fakes.base import FakeModel
-from pointsman.fakes.gemini_server import FakeGemini
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers
 
@@ -56,13 +52,7 @@ STREAM_END = {
 
 @pytest.fixture(scope="module")
 def gw(make_gateway: Any, servers: BackgroundServers, fake: FakeOpenAI) -> Iterator[Gateway]:
-    claude = FakeAnthropic()
-    gemini = FakeGemini({"gemini-flash": FakeModel()}, api_key=GEMINI_KEY)
-    servers.start_fake(claude)
-    servers.start_fake(gemini)
-    text = three_wire_config(fake.url, claude.url, gemini.url, PROVIDER_KEY)
-    text = text.replace("server: {", f"server: {{keys: [{{id: fuzz, key: {KEY}}}], ")
-    yield make_gateway(text=text)
+    yield three_wire_gateway(make_gateway, servers, fake.url, PROVIDER_KEY, KEY)
 
 
 def problem(surface: str, answer: Answer) -> str | None:

@@ -11,22 +11,15 @@ import httpx2 as httpx
 import pytest
 
 from conftest import PROVIDER_KEY, Gateway, user
-from fuzzing import ADMIN_KEY, DEEP, GEMINI_KEY, body_for, nested, replaced, three_wire_config, with_deep
+from fuzzing import ADMIN_KEY, DEEP, body_for, nested, replaced, three_wire_gateway, with_deep
 from pointsman.api.http import MAX_DEPTH
-from pointsman.fakes.anthropic_server import FakeAnthropic
-from pointsman.fakes.base import FakeModel
-from pointsman.fakes.gemini_server import FakeGemini
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers
 
 
 @pytest.fixture(scope="module")
 def gw(make_gateway: Any, servers: BackgroundServers, fake: FakeOpenAI) -> Iterator[Gateway]:
-    claude = FakeAnthropic()
-    gemini = FakeGemini({"gemini-flash": FakeModel()}, api_key=GEMINI_KEY)
-    servers.start_fake(claude)
-    servers.start_fake(gemini)
-    yield make_gateway(text=three_wire_config(fake.url, claude.url, gemini.url, PROVIDER_KEY))
+    yield three_wire_gateway(make_gateway, servers, fake.url, PROVIDER_KEY)
 
 
 def post(gw: Gateway, path: str, body: Any) -> httpx.Response:

@@ -25,11 +25,8 @@ from schemathesis.checks import (
 )
 
 from conftest import PROVIDER_KEY, Gateway, repo_root
-from fuzzing import ADMIN_KEY, GEMINI_KEY, is_upstream_5xx, three_wire_config
+from fuzzing import ADMIN_KEY, is_upstream_5xx, three_wire_gateway
 from pointsman.api.app import PREFIX_ROUTES, ROUTES
-from pointsman.fakes.anthropic_server import FakeAnthropic
-from pointsman.fakes.base import FakeModel
-from pointsman.fakes.gemini_server import FakeGemini
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers
 
@@ -44,12 +41,7 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def gw(make_gateway: Any, servers: BackgroundServers, fake: FakeOpenAI) -> Iterator[Gateway]:
-    claude = FakeAnthropic()
-    gemini = FakeGemini({"gemini-flash": FakeModel()}, api_key=GEMINI_KEY)
-    servers.start_fake(claude)
-    servers.start_fake(gemini)
-    text = three_wire_config(fake.url, claude.url, gemini.url, PROVIDER_KEY)
-    yield make_gateway(text=text.replace("server: {", f"server: {{keys: [{{id: spec, key: {KEY}}}], "))
+    yield three_wire_gateway(make_gateway, servers, fake.url, PROVIDER_KEY, KEY)
 
 
 @pytest.fixture(scope="module")
