@@ -51,6 +51,17 @@ def test_spend_summarises_the_ledger(gateway: Gateway) -> None:
     assert "total $" in text
 
 
+def test_spend_on_a_path_with_no_ledger_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here.db"
+    result = run("spend", "--ledger", str(missing))
+    assert result.returncode == 2 and "no ledger at" in result.stderr and str(missing) in result.stderr
+    assert not missing.exists(), "reading did not create an empty ledger"
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database")
+    result = run("spend", "--ledger", str(text))
+    assert result.returncode == 2 and "not a pointsman ledger" in result.stderr
+
+
 def test_prices_refresh_from_openrouter_list(tmp_path: Path) -> None:
     out = tmp_path / "prices.yaml"
     result = run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import time
@@ -127,13 +128,25 @@ def config_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_ledger(path: str, given: str | None) -> str:
+    """`path` when a ledger is there: reading would otherwise create an empty one and report $0."""
+    where = "--ledger" if given else "ledger.path of the config"
+    relative = "" if os.path.isabs(path) else f", relative to {os.getcwd()}"
+    if not os.path.isfile(path):
+        raise ConfigError(f"no ledger at {path!r} ({where}{relative}); point --ledger at the gateway's file")
+    with open(path, "rb") as file:
+        if file.read(16) not in (b"SQLite format 3\x00", b""):
+            raise ConfigError(f"{path!r} ({where}) is not a pointsman ledger (not an SQLite file)")
+    return path
+
+
 def spend(args: argparse.Namespace) -> int:
     from pointsman.ledger.spend import summarize
     from pointsman.ledger.sqlite import read_rows
 
     path = args.ledger or _config(args.config).ledger.path
     since = time.time() - args.days * 86400 if args.days else None
-    lines = summarize(read_rows(path, since), args.by)
+    lines = summarize(read_rows(_existing_ledger(path, args.ledger), since), args.by)
     if args.json:
         out = [
             {**{k: getattr(line, k) for k in line.__slots__}, "cost_usd": format_usd(line.cost_usd)}
