@@ -77,6 +77,30 @@ def test_plain_message_answered_by_an_openai_model(gw: Gateway, fake: FakeOpenAI
     assert Decimal(raw.headers["x-pointsman-cost-usd"]) == cost == Decimal(row["cost_usd"])
 
 
+@pytest.mark.parametrize("model", ["gpt", "claude"])
+def test_system_entries_inside_messages_as_claude_code_sends_them(
+    gw: Gateway, fake: FakeOpenAI, claude_fake: FakeAnthropic, model: str
+) -> None:
+    messages: Any = [
+        {"role": "system", "content": "Reply in English."},
+        *user("say: hi"),
+        {"role": "assistant", "content": "hi"},
+        {"role": "system", "content": [{"type": "text", "text": "Be terse."}]},
+        *user("say: again"),
+    ]
+    message = client(gw).messages.create(model=model, max_tokens=50, system="Base rules.", messages=messages)
+    assert message.content[0].text == "again"
+    rules = ["Base rules.", "Reply in English.", "Be terse."]
+    if model == "gpt":
+        sent = fake.seen[-1].body["messages"]
+        assert [m["content"] for m in sent if m["role"] == "system"] == rules
+        assert sent[4] == {"role": "system", "content": "Be terse."}, "kept where the client put it"
+    else:
+        sent = claude_fake.seen[-1].body
+        assert [block["text"] for block in sent["system"]] == rules
+        assert {m["role"] for m in sent["messages"]} == {"user", "assistant"}
+
+
 def test_streamed_text_with_final_usage(gw: Gateway) -> None:
     with client(gw).messages.stream(
         model="gpt", max_tokens=100, messages=user("say: one two three")

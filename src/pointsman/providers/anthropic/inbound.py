@@ -168,9 +168,12 @@ def _messages(body: Json) -> list[Json]:
             messages += _user(message.get("content"), i)
         elif role == "assistant":
             messages.append(_assistant(message.get("content"), i))
+        elif role == "system":  # Claude Code sends these beside the top-level `system`; kept in place
+            text = _tool_text(message.get("content"), "messages[{}].content", i)
+            messages.append({"role": "system", "content": text})
         else:
             raise InvalidRequest(
-                f"messages[{i}].role must be 'user' or 'assistant'", param=f"messages[{i}].role"
+                f"messages[{i}].role must be 'user', 'assistant' or 'system'", param=f"messages[{i}].role"
             )
     return messages
 
