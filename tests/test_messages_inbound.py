@@ -101,6 +101,23 @@ def test_system_entries_inside_messages_as_claude_code_sends_them(
         assert {m["role"] for m in sent["messages"]} == {"user", "assistant"}
 
 
+def test_count_tokens_is_answered_with_the_target_models_tokenizer(gw: Gateway, fake: FakeOpenAI) -> None:
+    """Claude Code calls count_tokens at start and every turn (a 404 makes it send billed requests)."""
+    messages: Any = user("say: count these words please")
+    seen = len(fake.seen)
+    counted = client(gw).messages.count_tokens(model="gpt", system="Be brief.", messages=messages)
+    assert len(fake.seen) == seen, "answered by the gateway: no provider call"
+    answered = client(gw).messages.create(model="gpt", max_tokens=20, system="Be brief.", messages=messages)
+    assert counted.input_tokens == answered.usage.input_tokens > 0, "the provider's own count"
+    longer = client(gw).messages.count_tokens(model="gpt", messages=user("say: " + "word " * 50))
+    assert longer.input_tokens > counted.input_tokens
+    with pytest.raises(anthropic.NotFoundError) as info:
+        client(gw).messages.count_tokens(model="no-such-model", messages=messages)
+    assert isinstance(info.value.body, dict) and info.value.body["type"] == "error", "Anthropic's shape"
+    with pytest.raises(anthropic.AuthenticationError):
+        client(gw, key="wrong").messages.count_tokens(model="gpt", messages=messages)
+
+
 def test_streamed_text_with_final_usage(gw: Gateway) -> None:
     with client(gw).messages.stream(
         model="gpt", max_tokens=100, messages=user("say: one two three")

@@ -11,7 +11,7 @@ from typing import Any
 
 from pointsman.api import chat, embeddings, messages, meta, openapi, responses
 from pointsman.api.ending import client_left, cut_short
-from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error
+from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error, speaks_anthropic
 from pointsman.api.request import Request
 from pointsman.compose import Gateway, build
 from pointsman.config.schema import Config
@@ -24,6 +24,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/v1/chat/completions": ("POST", chat.chat_completions),
     "/v1/embeddings": ("POST", embeddings.embeddings),
     "/v1/messages": ("POST", messages.messages),
+    "/v1/messages/count_tokens": ("POST", messages.count_tokens),
     "/v1/responses": ("POST", responses.responses),
     "/v1/models": ("GET", meta.list_models),
     "/healthz": ("GET", meta.healthz),
@@ -60,7 +61,7 @@ class GatewayApp:
             await handler(self.gateway, request)
         except PointsmanError as error:
             headers = [request.id_header, *request.error_headers]
-            await send_error(send, error, headers, anthropic=scope["path"] == "/v1/messages")
+            await send_error(send, error, headers, anthropic=speaks_anthropic(scope["path"]))
         except ClientDisconnected:
             client_left(request)
         except asyncio.CancelledError:
@@ -73,7 +74,7 @@ class GatewayApp:
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
             try:
                 await send_error(
-                    send, internal, [request.id_header], anthropic=scope["path"] == "/v1/messages"
+                    send, internal, [request.id_header], anthropic=speaks_anthropic(scope["path"])
                 )
             except RuntimeError:
                 pass  # the response had already started; the server closes the connection

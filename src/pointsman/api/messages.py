@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from pointsman.api.http import send_json
+from pointsman.api.http import parse_json_object, read_body, send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, to_canonical, to_message
 
 if TYPE_CHECKING:
+    from pointsman.catalog.model import CatalogModel
     from pointsman.compose import Gateway
 
 
@@ -37,3 +38,28 @@ async def messages(gateway: Gateway, request: Request) -> None:
                 await send_json(request.send, 200, body, answer_headers(answer.meta, answer.cost))
         finally:
             watch.stop()
+
+
+async def count_tokens(gateway: Gateway, request: Request) -> None:
+    """POST /v1/messages/count_tokens, answered here with the tokenizer family of the model the name
+    resolves to (a route: its default): Claude Code asks before every turn, and without an answer it
+    falls back to one-token requests a provider bills. Free, so not ledgered."""
+    gateway.auth.key_id(request.scope)
+    raw = await read_body(request.scope, request.receive, *gateway.body_limits)
+    body = parse_json_object(raw)
+    name = require_model(body)
+    canonical = to_canonical({**body, "max_tokens": 1})  # the count takes no max_tokens
+    model = _counted_by(gateway, name)
+    tokens, upstream, tokenizer = gateway.tokens, model.upstream, model.tokenizer
+    await tokens.ready(upstream, tokenizer)
+    count = await tokens.count_messages_aside(canonical["messages"], upstream, tokenizer, len(raw))
+    if canonical.get("tools"):
+        count += tokens.count(orjson.dumps(canonical["tools"]).decode(), upstream, tokenizer)
+    await send_json(request.send, 200, orjson.dumps({"input_tokens": count}), [request.id_header])
+
+
+def _counted_by(gateway: Gateway, name: str) -> CatalogModel:
+    route = gateway.router.routes.get(name)
+    if route is not None:
+        return route.default.members[0].model
+    return gateway.catalog.resolve(name)
