@@ -112,6 +112,17 @@ def test_oversized_body_is_refused_with_413(make_gateway: Any) -> None:
     assert_openai_error(response, 413)
 
 
+def test_the_root_answers_get_and_head_as_clients_probe_it(gateway: Gateway) -> None:
+    probe = httpx.head(f"{gateway.url}/", timeout=10)  # Claude Code's first request
+    assert probe.status_code == 200 and probe.content == b""
+    root = httpx.get(f"{gateway.url}/", timeout=10)
+    assert root.status_code == 200 and root.json()["name"] == "pointsman"
+    assert httpx.head(f"{gateway.url}/healthz", timeout=10).status_code == 200
+    wrong = httpx.post(f"{gateway.url}/healthz", timeout=10)
+    assert_openai_error(wrong, 405, "GET")
+    assert wrong.headers["allow"] == "GET, HEAD"
+
+
 def test_unknown_path_and_wrong_method(gateway: Gateway) -> None:
     assert_openai_error(post(gateway, json={}, path="/v1/nothing"), 404, "/v1/nothing")
     wrong = post(gateway, path="/v1/chat/completions", method="GET")

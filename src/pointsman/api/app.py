@@ -27,6 +27,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/v1/messages/count_tokens": ("POST", messages.count_tokens),
     "/v1/responses": ("POST", responses.responses),
     "/v1/models": ("GET", meta.list_models),
+    "/": ("GET", meta.root),
     "/healthz": ("GET", meta.healthz),
     "/readyz": ("GET", meta.readyz),
     "/metrics": ("GET", meta.metrics),
@@ -85,8 +86,9 @@ class GatewayApp:
             route = next(((m, h) for prefix, m, h in PREFIX_ROUTES if path.startswith(prefix)), None)
         if route is None:
             raise NotFound(f"Unknown path {path}. This gateway serves {API}.")
-        if method != route[0]:
-            raise MethodNotAllowed(f"{path} accepts {route[0]}, not {method}.", allow=route[0])
+        if method != route[0] and not (method == "HEAD" and route[0] == "GET"):  # the server drops the body
+            allow = "GET, HEAD" if route[0] == "GET" else route[0]
+            raise MethodNotAllowed(f"{path} accepts {route[0]}, not {method}.", allow=allow)
         return route[1]
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

@@ -71,6 +71,12 @@ async def get_model(gateway: Gateway, request: Request) -> None:
     await send_json(request.send, 200, orjson.dumps(entry), [request.id_header])
 
 
+async def root(gateway: Gateway, request: Request) -> None:
+    """What clients probe first (Claude Code sends `HEAD /`): the gateway's name and where to look."""
+    body = b'{"name":"pointsman","api":"/v1","description":"/openapi.json"}'
+    await send_json(request.send, 200, body, [request.id_header])
+
+
 async def healthz(gateway: Gateway, request: Request) -> None:
     await send_json(request.send, 200, b'{"status":"ok"}', [request.id_header])
 
