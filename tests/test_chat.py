@@ -255,3 +255,15 @@ def test_pooled_upstream_connections_are_reused_for_json_and_streams(
             pass
     ports = {seen.peer_port for seen in fake.seen}
     assert len(fake.seen) == 8 and len(ports) == 1, f"8 calls over {len(ports)} connections"
+
+
+def test_metadata_reaches_openai_only_with_store(gateway: Gateway, fake: FakeOpenAI) -> None:
+    """OpenAI refuses `metadata` without `store: true` (the fake does too); it still tags the row."""
+    client = gateway.client()
+    raw = client.chat.completions.with_raw_response.create(
+        model="small", messages=user("say: hi"), metadata={"team": "search"}
+    )
+    assert "metadata" not in fake.seen[-1].body
+    assert gateway.row(raw.headers["x-pointsman-request-id"])["tags"] == {"team": "search"}
+    client.chat.completions.create(model="small", messages=user("hi"), metadata={"team": "a"}, store=True)
+    assert fake.seen[-1].body["metadata"] == {"team": "a"} and fake.seen[-1].body["store"] is True

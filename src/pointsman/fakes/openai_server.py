@@ -127,6 +127,9 @@ class FakeOpenAI(FakeProvider):
         if isinstance(begun, web.StreamResponse):
             return begun
         body, spec, fault = begun
+        if body.get("metadata") is not None and body.get("store") is not True:  # as OpenAI answers
+            refusal = "The 'metadata' parameter is only allowed when 'store' is enabled."
+            return openai_error(400, refusal, param="metadata")
         model = str(body["model"])
         prompt_tokens = self.tokens.count_messages(body.get("messages"), "gpt-4o")
         if spec.context_window is not None and prompt_tokens > spec.context_window:

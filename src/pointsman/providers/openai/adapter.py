@@ -101,6 +101,10 @@ class OpenAIProvider:
 
     def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
         out = self._prepare(body, upstream_model)
+        if "metadata" in out and out.get("store") is not True:
+            # OpenAI refuses `metadata` unless the completion is stored; without `store` it serves the
+            # gateway only (routing rules, ledger tags), so it stays here (README: adaptations)
+            del out["metadata"]
         stream = bool(out.get("stream"))
         if stream and want_stream_usage and self.endpoint.stream_usage:
             options = out.get("stream_options")
