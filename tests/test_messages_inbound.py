@@ -118,6 +118,16 @@ def test_count_tokens_is_answered_with_the_target_models_tokenizer(gw: Gateway, 
         client(gw, key="wrong").messages.count_tokens(model="gpt", messages=messages)
 
 
+def test_anthropic_clients_list_models_and_hear_of_missing_batches(gw: Gateway) -> None:
+    listed = {m.id: m for m in client(gw).models.list()}
+    assert {"gpt", "claude"} <= set(listed) and listed["gpt"].type == "model"
+    assert client(gw).models.retrieve("claude").display_name == "claude"
+    with pytest.raises(anthropic.NotFoundError) as info:
+        client(gw).messages.batches.retrieve("msgbatch_1")
+    assert isinstance(info.value.body, dict) and info.value.body["type"] == "error"
+    assert "/v1/messages/batches" in info.value.message
+
+
 def test_streamed_text_with_final_usage(gw: Gateway) -> None:
     with client(gw).messages.stream(
         model="gpt", max_tokens=100, messages=user("say: one two three")

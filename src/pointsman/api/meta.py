@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, unquote
 
 import orjson
 
-from pointsman.api.http import send_body, send_json
+from pointsman.api.http import header, send_body, send_json
 from pointsman.api.request import Request
 from pointsman.catalog.model import CatalogModel
 from pointsman.catalog.price import format_usd
@@ -44,8 +44,24 @@ async def list_models(gateway: Gateway, request: Request) -> None:
     data = [_model_json(name, m) for name, m in catalog.models.items()]
     data += [_model_json(alias, catalog.models[target]) for alias, target in catalog.aliases.items()]
     data += [_route_json(name, route) for name, route in gateway.router.routes.items()]
-    body = orjson.dumps({"object": "list", "data": data})
-    await send_json(request.send, 200, body, [request.id_header])
+    listing: Json = {"object": "list", "data": data}
+    if _anthropic_client(request):
+        for entry in data:
+            _as_anthropic(entry)
+        listing.update(has_more=False, first_id=data[0]["id"] if data else None)
+        listing["last_id"] = data[-1]["id"] if data else None
+    await send_json(request.send, 200, orjson.dumps(listing), [request.id_header])
+
+
+def _anthropic_client(request: Request) -> bool:
+    """Anthropic's SDKs (Claude Code too) send `anthropic-version` with every request."""
+    return header(request.scope, b"anthropic-version") is not None
+
+
+def _as_anthropic(entry: Json) -> Json:
+    """The fields Anthropic's model objects have, beside OpenAI's: both SDKs read the same entry."""
+    entry.update(type="model", display_name=entry["id"], created_at="1970-01-01T00:00:00Z")
+    return entry
 
 
 def _route_json(name: str, route: CompiledRoute) -> Json:
@@ -68,6 +84,8 @@ async def get_model(gateway: Gateway, request: Request) -> None:
     entry = (
         _route_json(name, route) if route is not None else _model_json(name, gateway.catalog.resolve(name))
     )
+    if _anthropic_client(request):
+        _as_anthropic(entry)
     await send_json(request.send, 200, orjson.dumps(entry), [request.id_header])
 
 
