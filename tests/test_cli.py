@@ -62,6 +62,17 @@ def test_spend_on_a_path_with_no_ledger_says_so_and_creates_nothing(tmp_path: Pa
     assert result.returncode == 2 and "not a pointsman ledger" in result.stderr
 
 
+def test_version_metadata_flags_and_a_closed_pipe() -> None:
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith("pointsman ")
+    example = str(repo_root() / "examples" / "pointsman.yaml")
+    routed = run("route", "--config", example, "--metadata", "team=a", "--metadata", "tier=b", "say hello")
+    assert routed.returncode == 0, routed.stderr  # the prompt is not taken for a second key=value
+    command = f"{sys.executable} -m pointsman models --json | head -1"  # 27 kB: more than head reads
+    piped = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    assert piped.stdout.strip() and "BrokenPipeError" not in piped.stderr and "Traceback" not in piped.stderr
+
+
 def test_prices_refresh_from_openrouter_list(tmp_path: Path) -> None:
     out = tmp_path / "prices.yaml"
     result = run(

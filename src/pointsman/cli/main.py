@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,11 +18,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pointsman", description="An OpenAI-compatible model-routing gateway."
     )
+    parser.add_argument("--version", action="version", version=f"pointsman {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _gateway_commands(sub)
     _ledger_commands(sub)
     _routing_commands(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pointsman")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 Sub = Any  # argparse's subparsers action (a private type)
@@ -96,7 +107,9 @@ def _routing_commands(sub: Sub) -> None:
     p.add_argument("--tools", help="comma-separated tool names the request offers")
     p.add_argument("--image", help="an image URL the request carries")
     p.add_argument("--json", action="store_true", help="the request asks for JSON")
-    p.add_argument("--metadata", nargs="*", help="request metadata as key=value")
+    p.add_argument(
+        "--metadata", action="append", metavar="KEY=VALUE", help="request metadata (repeat the flag for more)"
+    )
     p.add_argument("--task", help="the x-pointsman-task header")
     p.add_argument("--key", default="", help="gateway key id the request comes with")
     p.set_defaults(run=route.route)
@@ -125,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `pointsman spend | head`: the reader has all it wanted
+        # what is still buffered for stdout would fail again at exit, with a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
