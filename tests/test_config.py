@@ -192,6 +192,11 @@ def test_a_duplicated_key_is_an_error_naming_it(text: str, expected: str) -> Non
     assert expected in fails(text)
 
 
+def test_more_fallbacks_than_max_fallbacks_is_an_error_not_a_silent_cut() -> None:
+    text = "routes:\n  r:\n    default: a\n    fallbacks: [b, c, d]\n"
+    assert "routes.r.fallbacks: lists 3 tiers but max_fallbacks is 2" in fails(text)
+
+
 def test_an_env_reference_in_a_flow_mapping_gets_a_hint_to_quote_it() -> None:
     message = fails("server:\n  keys: [{id: a, key: ${GW_KEY}}]\n", {"GW_KEY": "k"})
     assert message.startswith("gw.yaml:2: not valid YAML") and 'needs quotes: write "${VAR}"' in message

@@ -440,26 +440,21 @@ def test_pin_skips_the_latency_guard() -> None:
     assert names(s.router.decide(req(team="ops"))) == ["big"]
 
 
-@pytest.mark.parametrize(
-    ("max_fallbacks", "expected"),
-    [
-        (None, ["small", "mid", "big"]),  # default: 2
-        (0, ["small"]),
-        (1, ["small", "mid"]),
-        (3, ["small", "mid", "big", "huge"]),
-        (9, ["small", "mid", "big", "huge"]),
-    ],
-)
-def test_fallback_tiers_in_order_capped_by_max_fallbacks(
-    max_fallbacks: int | None, expected: list[str]
-) -> None:
-    cap = "" if max_fallbacks is None else f"\n    max_fallbacks: {max_fallbacks}"
-    plan = build(
-        f"routes:\n  auto:\n    default: small\n    fallbacks: [mid, big, huge]{cap}\n"
-    ).router.decide(req())
+@pytest.mark.parametrize("max_fallbacks", [3, 9])
+def test_fallback_tiers_in_order(max_fallbacks: int) -> None:
+    route = "routes:\n  auto:\n    default: small\n    fallbacks: [mid, big, huge]\n"
+    plan = build(f"{route}    max_fallbacks: {max_fallbacks}\n").router.decide(req())
+    expected = ["small", "mid", "big", "huge"]
     assert names(plan) == expected
     assert [a.tier for a in plan.attempts] == list(range(len(expected)))
     assert [a.reason for a in plan.attempts[1:]] == [f"auto/fallback:{n}" for n in range(1, len(expected))]
+
+
+@pytest.mark.parametrize("max_fallbacks", [None, 0, 2])
+def test_more_tiers_than_max_fallbacks_fail_at_start_instead_of_being_cut(max_fallbacks: int | None) -> None:
+    cap = "" if max_fallbacks is None else f"\n    max_fallbacks: {max_fallbacks}"  # default: 2
+    with pytest.raises(ConfigError, match=r"routes\.auto\.fallbacks: lists 3 tiers but max_fallbacks"):
+        build(f"routes:\n  auto:\n    default: small\n    fallbacks: [mid, big, huge]{cap}\n")
 
 
 def test_model_already_planned_is_not_repeated() -> None:

@@ -50,6 +50,12 @@ def _check_route(route: RouteConfig, path: Path, fail: Fail) -> None:
     for key, count in (("retries", route.retries), ("max_fallbacks", route.max_fallbacks)):
         if count < 0:
             raise fail((*path, key), f"cannot be negative, got {count}")
+    if len(route.fallbacks) > route.max_fallbacks:
+        raise fail(
+            (*path, "fallbacks"),
+            f"lists {len(route.fallbacks)} tiers but max_fallbacks is {route.max_fallbacks}: the tiers "
+            "past it would never be tried; raise max_fallbacks or drop tiers",
+        )
     if route.on_content_filter not in ("stop", "fallback"):
         raise fail((*path, "on_content_filter"), "must be 'stop' or 'fallback'")
     patterns: list[tuple[Path, str]] = [
