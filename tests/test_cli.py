@@ -68,6 +68,9 @@ def test_version_metadata_flags_and_a_closed_pipe() -> None:
     example = str(repo_root() / "examples" / "pointsman.yaml")
     routed = run("route", "--config", example, "--metadata", "team=a", "--metadata", "tier=b", "say hello")
     assert routed.returncode == 0, routed.stderr  # the prompt is not taken for a second key=value
+    unknown = run("route", "--config", example, "--model", "nope", "hello")
+    assert unknown.returncode == 2 and "'nope' does not exist" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
     command = f"{sys.executable} -m pointsman models --json | head -1"  # 27 kB: more than head reads
     piped = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
     assert piped.stdout.strip() and "BrokenPipeError" not in piped.stderr and "Traceback" not in piped.stderr

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pointsman.errors import ConfigError
+from pointsman.errors import PointsmanError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Command = args.run
     try:
         return run(args)
-    except ConfigError as error:
+    except PointsmanError as error:  # a bad config, an unknown model, a port taken: one line, no traceback
         print(f"pointsman: {error.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
