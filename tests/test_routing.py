@@ -210,7 +210,9 @@ def test_a_silent_or_refusing_endpoint_is_not_retried(
     raw = ask(gw)
     assert raw.headers["x-pointsman-model"] == "mid"
     assert seen(rfake, "cheap-1") == 1
-    assert time.monotonic() - started < 2.5
+    # the endpoint holds 30 s: an answer well before that means its attempt was cut, not waited out
+    # (not a tighter bound: a busy machine may take seconds to get to the fallback)
+    assert time.monotonic() - started < 15
     detail = trace_of(raw.headers)["attempts"][0]["detail"]
     assert ("timeout" in detail) if kind == "no_response" else ("cheap" in detail or "r" in detail)
 
