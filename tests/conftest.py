@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -214,3 +217,22 @@ def user(text: str) -> list[dict[str, Any]]:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def serve_process(config: Path, **kw: Any) -> tuple[subprocess.Popen[str], str]:
+    """`pointsman serve --config` in its own process, and the URL it says it listens on."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pointsman", "serve", "--config", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        found = re.search(r"listening on (http://\S+)", line)
+        if found:
+            return proc, found.group(1)
+    proc.kill()
+    raise AssertionError("pointsman serve did not start")

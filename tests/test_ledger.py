@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
-import subprocess
-import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openai
 
-from conftest import PROVIDER_KEY, Gateway, user
+from conftest import PROVIDER_KEY, Gateway, serve_process, user
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.ledger.sqlite import read_rows
 
@@ -82,24 +78,6 @@ def test_row_fields_for_a_streamed_request(gateway: Gateway) -> None:
     assert 0 < row["ttft_ms"] <= row["latency_ms"]
 
 
-def _serve(config: Path, **kw: Any) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pointsman", "serve", "--config", str(config)],
-        stderr=subprocess.PIPE,
-        text=True,
-        **kw,
-    )
-    assert proc.stderr is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        found = re.search(r"listening on (http://\S+)", line)
-        if found:
-            return proc, found.group(1)
-    proc.kill()
-    raise AssertionError("pointsman serve did not start")
-
-
 async def test_sigterm_under_load_loses_no_ledger_row(tmp_path: Path, fake: FakeOpenAI) -> None:
     ledger = tmp_path / "ledger.db"
     config = tmp_path / "gw.yaml"
@@ -111,7 +89,7 @@ models:
   steady: {{provider: fake, upstream: steady-1, input: 1, output: 2}}
 ledger: {{path: "{ledger}", flush_interval: 5}}
 """)
-    proc, url = _serve(config)
+    proc, url = serve_process(config)
     client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
     answered: list[str] = []
     refused = 0

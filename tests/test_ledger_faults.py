@@ -20,12 +20,11 @@ import httpx
 import openai
 import pytest
 
-from conftest import PROVIDER_KEY, FakeOpenAI, Gateway, user
+from conftest import PROVIDER_KEY, FakeOpenAI, Gateway, serve_process, user
 from pointsman.config.loader import parse_config
 from pointsman.ledger.journal import SUFFIX, Values
 from pointsman.ledger.sqlite import SQLiteStore, read_rows
 from pointsman.serving import BackgroundServers
-from test_ledger import _serve
 
 ADMIN = "pm-admin-ledger"
 
@@ -219,7 +218,7 @@ async def test_a_ledger_file_that_cannot_grow_loses_nothing_across_a_restart(
     ledger = tmp_path / "ledger.db"
     config = tmp_path / "gw.yaml"
     config.write_text(_config(fake, ledger))
-    proc, url = _serve(config, preexec_fn=_limited(64 * 1024))
+    proc, url = serve_process(config, preexec_fn=_limited(64 * 1024))
     ids = await _load(url, 300)
     _wait(lambda: _ready(url).status_code == 503)
     assert _ready(url).json()["ledger"]["error"].startswith("OperationalError")  # SQLite: "disk I/O error"
@@ -228,7 +227,7 @@ async def test_a_ledger_file_that_cannot_grow_loses_nothing_across_a_restart(
     stored = {r["id"] for r in read_rows(str(ledger))}
     assert len(stored) < len(ids)
 
-    proc, url = _serve(config)  # the disk has room again
+    proc, url = serve_process(config)  # the disk has room again
     _wait(lambda: _ready(url).status_code == 200 and _ready(url).json()["ledger"]["unwritten_rows"] == 0)
     proc.terminate()
     proc.wait(30)
@@ -241,7 +240,7 @@ async def test_rows_that_must_be_dropped_are_counted_and_fail_the_exit(
     ledger = tmp_path / "ledger.db"
     config = tmp_path / "gw.yaml"
     config.write_text(_config(fake, ledger, ", journal: false, max_held_rows: 20"))
-    proc, url = _serve(config, preexec_fn=_limited(64 * 1024))
+    proc, url = serve_process(config, preexec_fn=_limited(64 * 1024))
     ids = await _load(url, 300)
     _wait(lambda: _ready(url).json()["ledger"]["lost_rows"] > 0)
     proc.terminate()
@@ -257,7 +256,7 @@ async def test_kill_9_under_load_loses_no_answered_row(tmp_path: Path, fake: Fak
     config = tmp_path / "gw.yaml"
     # no write to the store before the kill: every row must come back from the journal
     config.write_text(_config(fake, ledger).replace("0.05, batch_size: 25", "30, batch_size: 100000"))
-    proc, url = _serve(config)
+    proc, url = serve_process(config)
     answered: list[str] = []
     enough = asyncio.Event()
 
@@ -285,7 +284,7 @@ async def test_kill_9_under_load_loses_no_answered_row(tmp_path: Path, fake: Fak
     proc.wait(30)
     assert not list(read_rows(str(ledger)))
 
-    proc, url = _serve(config)
+    proc, url = serve_process(config)
     _wait(lambda: _ready(url).json()["ledger"]["unwritten_rows"] == 0)
     proc.terminate()
     proc.wait(30)

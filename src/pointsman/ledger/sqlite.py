@@ -90,8 +90,7 @@ class SQLiteStore(LedgerStore):
         self._db = db
 
     def write(self, rows: Sequence[Values]) -> None:
-        if self._db is None:
-            self._db = connect(self.path)
+        assert self._db is not None, "the ledger opens its store before the first write"
         # one multi-row INSERT per chunk, not executemany: executemany gives up and retakes the
         # GIL for every row, and each retake interrupts the event loop serving requests
         with self._db:
