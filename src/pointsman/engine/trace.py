@@ -68,6 +68,13 @@ class Trace:
     attempts: list[AttemptRecord] = field(default_factory=list)
     escalations: int = 0
     max_output_tokens: int | None = None
+    adapted: list[str] = field(default_factory=list)
+    """What translation adapted for the target (a field without an equivalent there), once each."""
+
+    def adapt(self, *notes: str) -> None:
+        for note in notes:
+            if note not in self.adapted:
+                self.adapted.append(note)
 
     def add(
         self, model: CatalogModel, tier: int, reason: str, outcome: str, detail: str = "", **kw: Any
@@ -93,6 +100,8 @@ class Trace:
         out["attempts"] = [a.json() for a in self.attempts]
         if self.escalations:
             out["escalations"] = self.escalations
+        if self.adapted:
+            out["adapted"] = list(self.adapted)
         return out
 
     def dumps(self) -> bytes:

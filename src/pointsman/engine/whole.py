@@ -89,6 +89,8 @@ class _Once:
             request = provider.chat_request(
                 _body_for(run, candidate), model.upstream, want_stream_usage=False
             )
+            if request.adapted:
+                run.call.trace.adapt(*(f"{model.name}: {note}" for note in request.adapted))
         else:
             request = provider.embeddings_request(run.call.body, model.upstream)
         response = await run.parts.upstream().send(provider.endpoint, request, within=within)

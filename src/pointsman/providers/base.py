@@ -54,6 +54,9 @@ class UpstreamRequest:
     headers: Mapping[str, str]
     body: bytes
     stream: bool = False
+    adapted: tuple[str, ...] = ()
+    """What the translation changed because the target has no equivalent (recorded in the trace,
+    never silent): e.g. a cache hint the provider applies on its own."""
 
 
 @dataclass(slots=True)
