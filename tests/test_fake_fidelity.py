@@ -40,6 +40,16 @@ def test_sdk_parses_plain_stream_tools_and_usage(direct: openai.OpenAI) -> None:
     ) as stream:
         final = stream.get_final_completion()
     assert json.loads(final.choices[0].message.tool_calls[0].function.arguments) == {"q": "q example"}
+    # like OpenAI: a tool-call stream opens with `content: null`, a text stream with ""
+    opening = next(
+        iter(
+            direct.chat.completions.create(
+                model="small-1", messages=user("call the tool"), tools=tools, stream=True
+            )
+        )
+    )
+    assert opening.choices[0].delta.content is None and opening.choices[0].delta.role == "assistant"
+    assert chunks[0].choices[0].delta.content == ""
 
 
 def test_sdk_sees_injected_faults_as_the_real_errors(direct: openai.OpenAI) -> None:

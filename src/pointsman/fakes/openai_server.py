@@ -238,7 +238,10 @@ class FakeOpenAI(FakeProvider):
 
         frames: list[bytes] = []
         for i in range(n):
-            frames.append(chunk({"role": "assistant", "content": "", "refusal": None}, index=i))
+            # real OpenAI opens a tool-call stream with `content: null` (the AI SDK opens an empty text
+            # part on ""), a text stream with ""
+            opening = None if ans.tool_calls else ""
+            frames.append(chunk({"role": "assistant", "content": opening, "refusal": None}, index=i))
             if ans.tool_calls:
                 for k, call in enumerate(ans.tool_calls):
                     head = {
