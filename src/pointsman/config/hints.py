@@ -154,17 +154,14 @@ def _key_habit(struct: mi.StructType | None, key: str, path: Sequence[Part], hel
         )
         return f"LiteLLM's `api_base` is `base_url` in pointsman: write {target}"
     if key == "litellm_params":
-        params = held.get(key) if isinstance(held, dict) else None
-        model = params.get("model") if isinstance(params, dict) else None
-        spelled = _provider_upstream(*split_litellm_model(model)) if isinstance(model, str) else ""
+        spelled = _spelled(held.get(key) if isinstance(held, dict) else None)
         return (
             "LiteLLM's `litellm_params` are the model's own keys in pointsman: "
             + (f"write {owner}: {spelled}" if spelled else f"{owner}: {{provider, upstream}}")
             + "; api_base and api_key go to providers.<provider>.base_url and api_key"
         )
     if key == "model" and is_model:
-        model = held.get(key) if isinstance(held, dict) else None
-        spelled = _provider_upstream(*split_litellm_model(model)) if isinstance(model, str) else ""
+        spelled = _spelled(held)
         return "LiteLLM's `model` is `provider` and `upstream` in pointsman" + (
             f": write {owner}: {spelled}" if spelled else ""
         )
@@ -178,6 +175,12 @@ def _key_habit(struct: mi.StructType | None, key: str, path: Sequence[Part], hel
             "load over deployments, list them in pools.<name>.members with a `weight` each"
         )
     return ""
+
+
+def _spelled(params: Any) -> str:
+    """LiteLLM's `{model: openai/gpt-4o}` as pointsman's `{provider: openai, upstream: gpt-4o}`."""
+    model = params.get("model") if isinstance(params, dict) else None
+    return _provider_upstream(*split_litellm_model(model)) if isinstance(model, str) else ""
 
 
 def fallbacks_shape(route: str, fallbacks: Any) -> str:
