@@ -34,6 +34,7 @@ from pointsman.config.schema import (
     Rule,
     ServerConfig,
     TokenBounds,
+    TranslationConfig,
 )
 from pointsman.config.yamlsource import Path, YamlDocument, substitute_env
 from pointsman.errors import ConfigError
@@ -44,6 +45,7 @@ _SECTIONS: dict[str, Any] = {
     "ledger": LedgerConfig,
     "catalog": CatalogConfig,
     "health": HealthConfig,
+    "translation": TranslationConfig,
 }
 _MAPS: dict[str, Any] = {
     "providers": ProviderConfig,
