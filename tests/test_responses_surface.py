@@ -580,3 +580,26 @@ def test_the_sdk_stream_helper_accumulates_custom_and_namespaced_calls(gw: Gatew
         ("function_call", "close_agent", "multi_agent_v1"),
         ("custom_tool_call", "apply_patch", None),
     ]
+
+
+def test_chat_clients_custom_tool_calls_reach_claude_as_function_calls(
+    gw: Gateway, claude: FakeAnthropic
+) -> None:
+    """Canonical custom tools are chat's own: a chat client replaying one is accepted, and a model
+    without the `custom_tools` capability gets it as a function."""
+    messages: Any = [
+        {"role": "user", "content": "patch it"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "call_9", "type": "custom", "custom": {"name": "apply_patch", "input": "*** x"}}
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_9", "content": "Done!"},
+    ]
+    tools: Any = [{"type": "custom", "custom": {"name": "apply_patch"}}]
+    answer = gw.client().chat.completions.create(model="claude-sonnet-4-6", messages=messages, tools=tools)
+    assert answer.choices[0].message.content == "The tool returned: Done!"
+    use = sent(claude)["messages"][1]["content"][0]
+    assert (use["name"], use["input"]) == ("apply_patch", {"input": "*** x"})

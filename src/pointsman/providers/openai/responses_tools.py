@@ -258,7 +258,8 @@ def _allowed(choice: Json, names: dict[str, Named], tools: list[Json], notes: li
         raise InvalidRequest("tool_choice.mode must be 'auto' or 'required'", param="tool_choice.mode")
     keep = set()
     for k, entry in enumerate(need_array(choice.get("tools"), "tool_choice.tools")):
-        keep.add(_chosen(need_object(entry, "tool_choice.tools[{}]", k), names))
+        if need_object(entry, "tool_choice.tools[{}]", k).get("type") in ("function", "custom"):
+            keep.add(_chosen(entry, names))  # a hosted tool listed here is offered as its tool says
     tools[:] = [t for t in tools if (t.get("function") or t.get("custom") or {}).get("name") in keep]
     notes.append("tool_choice: allowed_tools: only the allowed tools are sent")
     return str(mode)
