@@ -603,3 +603,12 @@ def test_chat_clients_custom_tool_calls_reach_claude_as_function_calls(
     assert answer.choices[0].message.content == "The tool returned: Done!"
     use = sent(claude)["messages"][1]["content"][0]
     assert (use["name"], use["input"]) == ("apply_patch", {"input": "*** x"})
+
+
+def test_the_sdk_stream_helper_accumulates_claudes_thinking_as_a_reasoning_item(gw: Gateway) -> None:
+    with gw.client().responses.stream(
+        model="claude-sonnet-4-6", input="say: thought", reasoning={"effort": "low", "summary": "auto"}
+    ) as stream:
+        final = stream.get_final_response()
+    assert [item.type for item in final.output] == ["reasoning", "message"]
+    assert final.output_text == "thought" and final.reasoning.effort == "low"

@@ -248,3 +248,25 @@ def test_a_custom_call_made_as_a_function_streams_its_input_whole_at_the_end() -
         "line\ntwo",
         "call_1",
     )
+
+
+def test_tool_keys_chat_cannot_carry_are_noted() -> None:
+    tool = {"type": "function", "name": "f", "output_schema": {"type": "object"}, "strict": True}
+    canonical, notes = to_canonical({"model": "m", "input": "hi", "tools": [tool]})
+    assert canonical["tools"][0]["function"]["strict"] is True
+    assert notes == ["tools[0].output_schema: chat completions has no equivalent; not sent"]
+
+
+def test_gemini_gets_google_search_and_notes_for_what_it_lacks() -> None:
+    from pointsman.providers.gemini import GeminiProvider
+
+    provider = GeminiProvider(Endpoint("g", "gemini", "http://h/v1beta", "k", "", {}, 1, 1, True))
+    body = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "prompt_cache_key": "k",
+        "reasoning_effort": "low",
+        "web_search_options": {},
+    }
+    request = provider.chat_request(body, "gemini-2.5-flash", want_stream_usage=False)
+    assert orjson.loads(request.body)["tools"] == [{"googleSearch": {}}]
+    assert [note.split(":")[0] for note in request.adapted] == ["prompt_cache_key", "reasoning_effort"]

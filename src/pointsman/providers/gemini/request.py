@@ -174,7 +174,9 @@ def responses_extras(body: Json, out: Json) -> list[str]:
     → Google Search grounding, for a model listed with the `web_search` capability), and says what it
     has none for."""
     notes = [note for key, note in _NOT_SENT.items() if body.get(key) is not None]
-    if isinstance(body.get("web_search_options"), dict):
+    options = body.get("web_search_options")
+    if isinstance(options, dict):
         out["tools"] = [*out.get("tools", []), {"googleSearch": {}}]
-        notes.append("web_search: as Google Search grounding (its settings have no Gemini equivalent)")
+        if options or body.get("responses"):
+            notes.append("web_search: as Google Search grounding, whose settings are not the request's")
     return notes

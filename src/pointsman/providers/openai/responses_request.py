@@ -80,10 +80,12 @@ def _refuse(body: Json) -> None:
         raise InvalidRequest(f"'{key}' cannot be served: {why}.", param=key, code="unsupported_parameter")
 
 
-def _response_format(text: Any, out: Json) -> None:
+def _response_format(text: Any, out: Json, notes: list[str]) -> None:
     if text is None:
         return
-    verbosity = need_object(text, "text").get("verbosity")
+    for key in sorted(set(need_object(text, "text")) - {"format", "verbosity"}):
+        notes.append(f"text.{key}: chat completions has no equivalent; not sent")
+    verbosity = text.get("verbosity")
     if verbosity is not None:
         out["verbosity"] = need_string(verbosity, "text.verbosity")
     fmt = text.get("format")
@@ -103,6 +105,8 @@ def _response_format(text: Any, out: Json) -> None:
     name = fmt.get("name", "output")
     need_string(name, "text.format.name")
     spec = {"name": name, "schema": schema or {}, "strict": strict}
+    if isinstance(fmt.get("description"), str):
+        spec["description"] = fmt["description"]
     out["response_format"] = {"type": "json_schema", "json_schema": spec}
 
 
@@ -173,7 +177,7 @@ def to_canonical(body: Json, *, strict: bool = False) -> tuple[Json, list[str]]:
     notes: list[str] = []
     out: Json = {"model": body.get("model"), "messages": messages_of(body, notes)}
     _tools(body, out, notes)
-    _response_format(body.get("text"), out)
+    _response_format(body.get("text"), out, notes)
     _reasoning(body.get("reasoning"), out, notes)
     _include(body.get("include"), out, notes)
     if limit is not None:

@@ -35,7 +35,21 @@ _HOSTED = {
     "mcp": "OpenAI's service calls the MCP server; offer the server's tools as functions",
     "programmatic_tool_calling": "the program runs inside OpenAI's service",
 }
-_FUNCTION_KEYS = frozenset({"type", "name", "description", "parameters", "strict", "defer_loading"})
+_KNOWN = {
+    "function": frozenset({"type", "name", "description", "parameters", "strict", "defer_loading"}),
+    "custom": frozenset({"type", "name", "description", "format", "defer_loading"}),
+    "namespace": frozenset({"type", "name", "description", "tools"}),
+    "web_search": frozenset(
+        {"type", "search_context_size", "user_location", "filters", "external_web_access"}
+    ),
+}
+"""The keys of each tool that are carried; any other is noted (`defer_loading` is moot: every tool
+is offered up front)."""
+
+
+def _note_extras(tool: Json, kind: str, where: str, notes: list[str]) -> None:
+    for key in sorted(set(tool) - _KNOWN[kind]):
+        notes.append(f"{where}.{key}: chat completions has no equivalent; not sent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +103,12 @@ def _function(tool: Json, name: str, where: str, i: int, notes: list[str], prefi
     }
     if isinstance(tool.get("strict"), bool):
         function["strict"] = tool["strict"]
-    for key in sorted(set(tool) - _FUNCTION_KEYS):
-        notes.append(f"{where.format(i)}.{key}: chat completions has no equivalent; not sent")
+    _note_extras(tool, "function", where.format(i), notes)
     return {"type": "function", "function": function}
 
 
-def _custom(tool: Json, name: str, where: str, i: int, prefix: str = "") -> Json:
+def _custom(tool: Json, name: str, where: str, i: int, notes: list[str], prefix: str = "") -> Json:
+    _note_extras(tool, "custom", where.format(i), notes)
     description = tool.get("description")
     optional_string(description, where + ".description", i)
     custom: Json = {"name": name}
@@ -118,6 +132,7 @@ def _custom(tool: Json, name: str, where: str, i: int, prefix: str = "") -> Json
 
 
 def _namespace(tool: Json, i: int, notes: list[str]) -> list[Json]:
+    _note_extras(tool, "namespace", f"tools[{i}]", notes)
     namespace = need_string(tool.get("name"), "tools[{}].name", i)
     description = tool.get("description")
     optional_string(description, "tools[{}].description", i)
@@ -130,7 +145,7 @@ def _namespace(tool: Json, i: int, notes: list[str]) -> list[Json]:
         if kind == "function":
             out.append(_function(child, name, where, j, notes, prefix))
         elif kind == "custom":
-            out.append(_custom(child, name, where, j, prefix))
+            out.append(_custom(child, name, where, j, notes, prefix))
         else:
             raise InvalidRequest(
                 f"{where.format(j)}.type must be 'function' or 'custom' inside a namespace",
@@ -139,9 +154,10 @@ def _namespace(tool: Json, i: int, notes: list[str]) -> list[Json]:
     return out
 
 
-def _web_search(tool: Json, i: int, extras: Json) -> Json:
+def _web_search(tool: Json, i: int, extras: Json, notes: list[str]) -> Json:
     """Chat's `web_search_options`; what it cannot hold (a domain filter, live or cached access) waits
     under the canonical `responses` key for a target that can (Anthropic's web search)."""
+    _note_extras(tool, "web_search", f"tools[{i}]", notes)
     options: Json = {}
     size = tool.get("search_context_size")
     if size is not None:
@@ -191,12 +207,12 @@ def canonical_tools(body: Json, notes: list[str]) -> Tools:
             )
         elif kind == "custom":
             out.tools.append(
-                _custom(tool, need_string(tool.get("name"), "tools[{}].name", i), "tools[{}]", i)
+                _custom(tool, need_string(tool.get("name"), "tools[{}].name", i), "tools[{}]", i, notes)
             )
         elif kind == "namespace":
             out.tools.extend(_namespace(tool, i, notes))
         elif kind in WEB_SEARCH:
-            out.web_search = _web_search(tool, i, extras)
+            out.web_search = _web_search(tool, i, extras, notes)
         elif kind == "tool_search":
             notes.append(
                 "tools: tool_search: every tool is offered up front (chat completions loads none later)"
