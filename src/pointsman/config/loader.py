@@ -28,6 +28,7 @@ from pointsman.config.schema import (
     ProviderConfig,
     RouteConfig,
     ServerConfig,
+    TranslationConfig,
 )
 from pointsman.config.yamlsource import Path, YamlDocument, substitute_env
 from pointsman.errors import ConfigError
@@ -38,6 +39,7 @@ _SECTIONS: dict[str, Any] = {
     "ledger": LedgerConfig,
     "catalog": CatalogConfig,
     "health": HealthConfig,
+    "translation": TranslationConfig,
 }
 _MAPS: dict[str, Any] = {
     "providers": ProviderConfig,

@@ -19,6 +19,7 @@ from pointsman.engine.costs import partial, priced
 from pointsman.engine.progress import Progress
 from pointsman.errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
 from pointsman.providers.base import Json, Provider
+from pointsman.routing import carry
 from pointsman.upstream.client import UpstreamClient, UpstreamStream
 from pointsman.upstream.sse import SSEEvent
 
@@ -66,7 +67,7 @@ class StreamedAttempt:
 
     async def open(self, client: UpstreamClient, body: Json, trace: Trace) -> None:
         model = self.attempt.model
-        request = self.provider.chat_request(body, model.upstream, want_stream_usage=True)
+        request = carry.fitted_request(self.provider, body, model, stream_usage=True)
         if request.adapted:
             trace.adapt(*(f"{model.name}: {note}" for note in request.adapted))
         upstream = await client.open_stream(self.provider.endpoint, request)

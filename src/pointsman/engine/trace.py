@@ -132,6 +132,18 @@ class Trace:
         )
 
 
+def adapted_header(notes: tuple[str, ...]) -> bytes:
+    """`x-pointsman-adapted`: a JSON array of what translation adapted, as many notes as fit in
+    HEADER_LIMIT bytes (the ledger row's trace keeps them all)."""
+    kept = list(notes)
+    while kept:
+        out = orjson.dumps(kept if len(kept) == len(notes) else [*kept, f"… {len(notes) - len(kept)} more"])
+        if len(out) <= HEADER_LIMIT:
+            return out
+        kept.pop()
+    return orjson.dumps([f"{len(notes)} adaptations; the ledger row's trace lists them"])
+
+
 def _candidate(
     model: CatalogModel,
     tier: int,

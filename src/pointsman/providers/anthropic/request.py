@@ -164,3 +164,66 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
     if body.get("stream"):
         out["stream"] = True
     return out
+
+
+# ---- what the Responses surface brings (its own small functions: the rest of the file is the
+# Messages-to-Anthropic translation)
+
+_NOT_SENT = {
+    "prompt_cache_key": "prompt_cache_key: Anthropic caches by prompt prefix and cache_control; not sent",
+    "prompt_cache_retention": "prompt_cache_retention: Anthropic caches by prompt prefix and cache_control; "
+    "not sent",
+    "service_tier": "service_tier: Anthropic's service tiers are not OpenAI's; not sent",
+}
+
+
+def _web_search(body: Json) -> Json:
+    """Chat's `web_search_options` (with what the Responses surface kept aside) → Anthropic's server
+    tool, which returns search results as the Responses tool's cached mode does."""
+    tool: Json = {"type": "web_search_20250305", "name": "web_search"}
+    options = body.get("web_search_options") or {}
+    place = (options.get("user_location") or {}).get("approximate")
+    if isinstance(place, dict) and place:
+        tool["user_location"] = {"type": "approximate", **place}
+    extras = body.get("responses")
+    if not isinstance(extras, dict):
+        extras = {}
+    domains = (extras.get("web_search") or {}).get("allowed_domains")
+    if domains:
+        tool["allowed_domains"] = domains
+    if isinstance(extras.get("max_tool_calls"), int):
+        tool["max_uses"] = extras["max_tool_calls"]
+    return tool
+
+
+def responses_extras(body: Json, out: Json) -> list[str]:
+    """Adds to `out` what Anthropic has for the canonical fields the Responses surface fills, and
+    says what it has none for."""
+    notes = [note for key, note in _NOT_SENT.items() if body.get(key) is not None]
+    if isinstance(body.get("web_search_options"), dict):
+        out["tools"] = [*out.get("tools", []), _web_search(body)]
+        if body["web_search_options"].get("search_context_size") is not None:
+            notes.append("web_search search_context_size: Anthropic's web search has no such setting")
+    if isinstance(body.get("safety_identifier"), str) and "metadata" not in out:
+        out["metadata"] = {"user_id": body["safety_identifier"]}
+    return notes
+
+
+def keep_thinking_valid(body: Json, out: Json) -> list[str]:
+    """Anthropic refuses thinking when the assistant turn being continued (tool results follow it)
+    does not start with its thinking block, and the canonical history keeps none: then the request
+    goes without thinking rather than fail."""
+    messages = out.get("messages") or []
+    if "thinking" not in out or len(messages) < 2:
+        return []
+    last, before = messages[-1], messages[-2]
+    continues = last["role"] == "user" and any(b.get("type") == "tool_result" for b in last["content"])
+    if not continues or before["role"] != "assistant":
+        return []
+    if before["content"] and before["content"][0].get("type") in ("thinking", "redacted_thinking"):
+        return []
+    del out["thinking"]
+    for key in ("temperature", "top_p"):  # thinking had ruled them out
+        if isinstance(body.get(key), int | float):
+            out[key] = min(float(body[key]), 1.0) if key == "temperature" else body[key]
+    return ["reasoning_effort: no thinking this turn (the tool calls it continues carry no thinking blocks)"]

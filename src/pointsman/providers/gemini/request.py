@@ -154,3 +154,29 @@ def to_gemini(body: Json) -> Json:
     if config:
         out["generationConfig"] = config
     return out
+
+
+# ---- what the Responses surface brings (its own small function: the rest of the file is the
+# chat-to-Gemini translation)
+
+_NOT_SENT = {
+    "prompt_cache_key": "prompt_cache_key: Gemini caches prompt prefixes on its own; not sent",
+    "prompt_cache_retention": "prompt_cache_retention: Gemini caches prompt prefixes on its own; not sent",
+    "service_tier": "service_tier: Gemini has no such setting; not sent",
+    "safety_identifier": "safety_identifier: Gemini has no such setting; not sent",
+    "reasoning_effort": "reasoning_effort: not mapped to Gemini's thinking settings; the model thinks as "
+    "it does by default",
+}
+
+
+def responses_extras(body: Json, out: Json) -> list[str]:
+    """Adds to `out` what Gemini has for the canonical fields the Responses surface fills (web search
+    → Google Search grounding, for a model listed with the `web_search` capability), and says what it
+    has none for."""
+    notes = [note for key, note in _NOT_SENT.items() if body.get(key) is not None]
+    options = body.get("web_search_options")
+    if isinstance(options, dict):
+        out["tools"] = [*out.get("tools", []), {"googleSearch": {}}]
+        if options or body.get("responses"):
+            notes.append("web_search: as Google Search grounding, whose settings are not the request's")
+    return notes
