@@ -62,8 +62,8 @@ def test_function_responses_answer_their_calls_by_id_or_in_order_by_name() -> No
     ]
     answers = [
         {"functionResponse": {"name": "book", "response": {"ok": True}, "id": "given"}},
-        {"functionResponse": {"name": "lookup", "response": {"t": 1}}},
-        {"functionResponse": {"name": "lookup", "response": {"t": 2}}},
+        {"functionResponse": {"name": "lookup", "response": {"output": "12 C"}}},
+        {"functionResponse": {"name": "lookup", "response": {"output": 2, "unit": "C"}}},
         {"text": "and now?"},
     ]
     contents = [
@@ -77,8 +77,8 @@ def test_function_responses_answer_their_calls_by_id_or_in_order_by_name() -> No
     assert ids == ["call_1_1", "call_1_2", "given"]
     assert [(m["role"], m.get("tool_call_id"), m["content"]) for m in messages[2:5]] == [
         ("tool", "given", '{"ok":true}'),
-        ("tool", "call_1_1", '{"t":1}'),
-        ("tool", "call_1_2", '{"t":2}'),
+        ("tool", "call_1_1", "12 C"),
+        ("tool", "call_1_2", '{"output":2,"unit":"C"}'),
     ]
     assert messages[5] == {"role": "user", "content": [{"type": "text", "text": "and now?"}]}
     orphan = [{"role": "user", "parts": [{"functionResponse": {"name": "lookup", "response": {}}}]}]

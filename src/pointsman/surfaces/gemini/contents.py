@@ -2,7 +2,8 @@
 
 A model turn becomes an assistant message (its functionCalls its tool_calls); a user turn's
 functionResponses become tool messages, answering the calls before them by id, else by name in
-order, then its other parts a user message. Thought summaries a client replays are left out (a
+order (a response `{"output": text}` as that text, any other as its JSON), then its other parts
+a user message. Thought summaries a client replays are left out (a
 model reads none back). Inline images become image parts, inline PDFs file parts.
 """
 
@@ -15,7 +16,7 @@ import orjson
 
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
-from pointsman.shape import need_array, need_object, need_string, wrong_type
+from pointsman.shape import need_array, need_object, need_string
 from pointsman.surfaces.gemini.fields import fields
 
 _CONTENT = frozenset({"role", "parts"})
@@ -101,7 +102,18 @@ def _tool_message(part: Json, calls: _Calls, i: int, j: int) -> Json:
     if response is not None:
         need_object(response, where + ".response", i, j)
     call_id = calls.answer(result.get("id"), name, i, j)
-    return {"role": "tool", "tool_call_id": call_id, "content": orjson.dumps(response or {}).decode()}
+    return {"role": "tool", "tool_call_id": call_id, "content": _result_text(response or {})}
+
+
+def _result_text(response: Json) -> str:
+    """A tool result is text in the canonical request: Gemini's own convention, `{"output": text}`
+    (or `{"content": text}`, as pointsman sends a text result to Gemini), is that text; any other
+    response its JSON."""
+    if len(response) == 1:
+        (key, value), *_ = response.items()
+        if key in ("output", "content") and isinstance(value, str):
+            return value
+    return orjson.dumps(response).decode()
 
 
 def _user(parts: list[Any], calls: _Calls, i: int) -> list[Json]:
@@ -192,7 +204,8 @@ def system_message(value: Any) -> Json | None:
     for j, raw in enumerate(need_array(instruction.get("parts"), "systemInstruction.parts")):
         part = fields(raw, "systemInstruction.parts[{}]", _PART, j)
         if "text" not in part:
-            raise wrong_type("systemInstruction.parts[{}].text", "a string", None, j)
+            where = f"systemInstruction.parts[{j}]"
+            raise InvalidRequest(f"{where} needs text: a system instruction is text only.", param=where)
         texts.append(
             {"type": "text", "text": need_string(part["text"], "systemInstruction.parts[{}].text", j)}
         )

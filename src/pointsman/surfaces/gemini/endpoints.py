@@ -18,7 +18,7 @@ from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
 from pointsman.shape import need_object
 from pointsman.surfaces.gemini.parse import to_canonical
-from pointsman.surfaces.gemini.paths import path_model
+from pointsman.surfaces.gemini.paths import METHODS, path_model
 from pointsman.surfaces.gemini.render import to_response
 from pointsman.surfaces.gemini.stream import GeminiStreamRenderer
 
@@ -98,9 +98,11 @@ async def count_tokens(gateway: Gateway, request: Request) -> None:
     await send_json(request.send, 200, orjson.dumps({"totalTokens": count}), [request.id_header])
 
 
-ACTIONS: dict[str, tuple[str, Callable[[Gateway, Request], Awaitable[None]]]] = {
-    "generateContent": ("POST", generate_content),
-    "streamGenerateContent": ("POST", stream_generate_content),
-    "countTokens": ("POST", count_tokens),
-}
+ACTIONS: dict[str, tuple[str, Callable[[Gateway, Request], Awaitable[None]]]] = dict(
+    zip(
+        METHODS,
+        [("POST", generate_content), ("POST", stream_generate_content), ("POST", count_tokens)],
+        strict=True,
+    )
+)
 """A model's methods (`models/{model}:{method}`): the HTTP method each takes and its handler."""

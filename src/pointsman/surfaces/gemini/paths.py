@@ -7,6 +7,8 @@ from pointsman.api.http import Scope, header
 from pointsman.errors import InvalidRequest
 
 MODEL_PREFIXES = ("/v1beta/models/", "/v1/models/")
+METHODS = ("generateContent", "streamGenerateContent", "countTokens")
+"""A model's methods this surface serves (`endpoints.ACTIONS` holds their handlers)."""
 """google-genai calls `/v1beta` by default when talking to Google and `/v1` with a custom base
 URL (as of 3.x); both are served."""
 
@@ -18,11 +20,11 @@ def gemini_client(scope: Scope) -> bool:
 
 def speaks_gemini(path: str, scope: Scope | None = None) -> bool:
     """Whether errors on `path` take Gemini's shape: everything under /v1beta, a model's method
-    under /v1, and whatever a Google SDK calls."""
+    under /v1, and whatever a Google SDK calls (it says so in its headers)."""
     if path.startswith("/v1beta/") or path == "/v1beta":
         return True
-    if path.startswith("/v1/models/") and ":" in path:
-        return True
+    if path.startswith("/v1/models/") and path.rpartition(":")[2] in METHODS:
+        return True  # not any colon: `GET /v1/models/llama3:8b` is an OpenAI client's
     return scope is not None and gemini_client(scope)
 
 
