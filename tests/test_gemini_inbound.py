@@ -75,8 +75,9 @@ def fakes(fake: FakeOpenAI, claude_fake: FakeAnthropic, gemini_fake: FakeGemini)
 
 
 def client(gw: Gateway, key: str = KEY, version: str | None = None) -> genai.Client:
-    options = types.HttpOptions(base_url=gw.url, api_version=version) if version else None
-    return genai.Client(api_key=key, http_options=options or types.HttpOptions(base_url=gw.url))
+    if version is None:  # as the README says it
+        return genai.Client(api_key=key, http_options={"base_url": gw.url})
+    return genai.Client(api_key=key, http_options=types.HttpOptions(base_url=gw.url, api_version=version))
 
 
 def sent(fakes: dict[str, FakeProvider], target: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ model reads none back). Inline images become image parts, inline PDFs file parts
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -94,15 +95,21 @@ def _media(part: Json, i: int, j: int) -> Json:
     )
 
 
+def _function(part: Json, kind: str, payload: str, i: int, j: int) -> tuple[Json, str, Json]:
+    """A functionCall's or functionResponse's fields, its name, and its object (args, response)."""
+    where = f"{_AT}.{kind}"
+    record = fields(part[kind], where, _CALL if kind == "functionCall" else _RESPONSE, i, j)
+    name = need_string(record.get("name"), where + ".name", i, j)
+    value = record.get(payload)
+    if value is not None:
+        need_object(value, f"{where}.{payload}", i, j)
+    return record, name, value or {}
+
+
 def _tool_message(part: Json, calls: _Calls, i: int, j: int) -> Json:
-    where = _AT + ".functionResponse"
-    result = fields(part["functionResponse"], where, _RESPONSE, i, j)
-    name = need_string(result.get("name"), where + ".name", i, j)
-    response = result.get("response")
-    if response is not None:
-        need_object(response, where + ".response", i, j)
+    result, name, response = _function(part, "functionResponse", "response", i, j)
     call_id = calls.answer(result.get("id"), name, i, j)
-    return {"role": "tool", "tool_call_id": call_id, "content": _result_text(response or {})}
+    return {"role": "tool", "tool_call_id": call_id, "content": _result_text(response)}
 
 
 def _result_text(response: Json) -> str:
@@ -116,13 +123,18 @@ def _result_text(response: Json) -> str:
     return orjson.dumps(response).decode()
 
 
+def _parts(parts: list[Any], i: int) -> Iterator[tuple[int, Json]]:
+    """A turn's parts with their indexes, thought summaries left out (no model reads them back)."""
+    for j, raw in enumerate(parts):
+        part = fields(raw, _AT, _PART, i, j)
+        if part.get("thought") is not True:
+            yield j, part
+
+
 def _user(parts: list[Any], calls: _Calls, i: int) -> list[Json]:
     results: list[Json] = []
     content: list[Json] = []
-    for j, raw in enumerate(parts):
-        part = fields(raw, _AT, _PART, i, j)
-        if part.get("thought") is True:
-            continue
+    for j, part in _parts(parts, i):
         if "functionResponse" in part:
             results.append(_tool_message(part, calls, i, j))
         elif "functionCall" in part:
@@ -135,25 +147,21 @@ def _user(parts: list[Any], calls: _Calls, i: int) -> list[Json]:
     return [*results, {"role": "user", "content": content}] if content else results
 
 
+def _tool_call(part: Json, calls: _Calls, i: int, j: int) -> Json:
+    call, name, args = _function(part, "functionCall", "args", i, j)
+    given = call.get("id")
+    call_id = given if isinstance(given, str) and given else f"call_{i}_{j}"
+    calls.add(call_id, name)
+    function = {"name": name, "arguments": orjson.dumps(args).decode()}
+    return {"id": call_id, "type": "function", "function": function}
+
+
 def _model(parts: list[Any], calls: _Calls, i: int) -> Json | None:
     texts: list[str] = []
     tool_calls: list[Json] = []
-    for j, raw in enumerate(parts):
-        part = fields(raw, _AT, _PART, i, j)
-        if part.get("thought") is True:
-            continue
+    for j, part in _parts(parts, i):
         if "functionCall" in part:
-            where = _AT + ".functionCall"
-            call = fields(part["functionCall"], where, _CALL, i, j)
-            name = need_string(call.get("name"), where + ".name", i, j)
-            args = call.get("args")
-            if args is not None:
-                need_object(args, where + ".args", i, j)
-            given = call.get("id")
-            call_id = given if isinstance(given, str) and given else f"call_{i}_{j}"
-            calls.add(call_id, name)
-            function = {"name": name, "arguments": orjson.dumps(args or {}).decode()}
-            tool_calls.append({"id": call_id, "type": "function", "function": function})
+            tool_calls.append(_tool_call(part, calls, i, j))
         elif "text" in part:
             texts.append(need_string(part["text"], _AT + ".text", i, j))
         elif "inlineData" in part or "fileData" in part or "functionResponse" in part:
