@@ -7,17 +7,30 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx2 as httpx
+import orjson
 import pytest
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
 from conftest import PROVIDER_KEY, Gateway
+from fuzzing import (
+    GEMINI,
+    WRONG,
+    asgi_call,
+    check_error_shape,
+    encode,
+    is_upstream_5xx,
+    paths,
+    replaced,
+    show,
+)
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeProvider
 from pointsman.fakes.faults import Fault
@@ -391,3 +404,36 @@ def test_a_stream_that_breaks_ends_with_an_error_the_sdk_raises(gw: Gateway, fak
             text += chunk.text or ""
     assert text, "part of the answer had arrived"
     assert info.value.code >= 500 and info.value.status in ("INTERNAL", "UNAVAILABLE")
+
+
+@pytest.mark.parametrize("target", [*TARGETS, "gem"])
+def test_type_confusion_never_gets_a_5xx(gw: Gateway, target: str) -> None:
+    """Each wrong-typed value in place of each JSON path of a rich body: a 400 in Gemini's shape
+    (or the provider's answer), never a 5xx of the gateway's own, and one ledger row a request."""
+    statuses: Counter[int] = Counter()
+    failures: list[str] = []
+    before = len(gw.rows())
+
+    async def run_all() -> None:
+        for method in ("generateContent", "streamGenerateContent"):
+            path = f"/v1beta/models/{target}:{method}"
+            query = b"alt=sse" if method.startswith("stream") else b""
+            for where in paths(GEMINI):
+                for value in WRONG:
+                    content = encode(replaced(GEMINI, where, value))
+                    answer = await asgi_call(gw.app, "POST", path, content, {"x-goog-api-key": KEY}, query)
+                    statuses[answer.status] += 1
+                    trouble = None if answer.complete else "the response never ended"
+                    if answer.status >= 300:
+                        body = orjson.loads(answer.body)
+                        if answer.status >= 500 and not is_upstream_5xx(answer.status, body):
+                            trouble = "a 5xx of the gateway's own"
+                        check_error_shape(path, answer.status, body)
+                    if trouble is not None:
+                        failures.append(f"{method} {show(where)} = {json.dumps(value)[:40]}: {trouble}")
+
+    gw.servers.run(run_all(), timeout=300)
+    assert not failures, "\n".join(failures[:30])
+    assert set(statuses) <= {200, 400, 502}, statuses
+    assert statuses[400] > statuses.total() / 4, "the surface itself refuses a good share of wrong types"
+    assert len(gw.rows()) - before == statuses.total(), "one ledger row a request"

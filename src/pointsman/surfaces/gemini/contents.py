@@ -17,7 +17,7 @@ import orjson
 
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
-from pointsman.shape import need_array, need_object, need_string
+from pointsman.shape import need_array, need_object, need_string, type_name
 from pointsman.surfaces.gemini.fields import fields
 
 _CONTENT = frozenset({"role", "parts"})
@@ -184,7 +184,8 @@ def messages(contents: Any) -> list[Json]:
     calls = _Calls()
     for i, raw in enumerate(need_array(contents, "contents")):
         turn = fields(raw, _TURN, _CONTENT, i)
-        role = turn.get("role") or "user"
+        role = turn.get("role")
+        role = "user" if role in (None, "") else role  # Gemini's default for a turn without one
         parts = need_array(turn.get("parts"), _PARTS, i)
         if role == "model":
             message = _model(parts, calls, i)
@@ -192,9 +193,9 @@ def messages(contents: Any) -> list[Json]:
         elif role in ("user", "function"):
             out += _user(parts, calls, i)
         else:
-            raise InvalidRequest(
-                f"contents[{i}].role must be 'user' or 'model'.", param=f"contents[{i}].role"
-            )
+            shown = repr(role[:40]) if isinstance(role, str) else type_name(role)
+            where = f"contents[{i}].role"
+            raise InvalidRequest(f"{where} must be 'user' or 'model', got {shown}.", param=where)
     if not out:
         raise InvalidRequest("contents must hold at least one turn with a part.", param="contents")
     return out

@@ -8,6 +8,7 @@ README: translation).
 from __future__ import annotations
 
 from pointsman.providers.base import Json
+from pointsman.shape import need_array
 from pointsman.surfaces.gemini.contents import messages, system_message
 from pointsman.surfaces.gemini.fields import fields
 from pointsman.surfaces.gemini.options import generation, tool_choice, tools
@@ -32,6 +33,8 @@ def to_canonical(body: Json, model: str, *, stream: bool) -> Json:
             out["tool_choice"] = choice
     if declared:
         out["tools"] = declared
+    if request.get("safetySettings") is not None:
+        need_array(request["safetySettings"], "safetySettings")  # checked, then left here
     if request.get("generationConfig") is not None:
         generation(request["generationConfig"], out)
     if stream:
