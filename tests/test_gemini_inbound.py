@@ -227,6 +227,38 @@ def test_function_calling_round_trip(gw: Gateway, fakes: dict[str, Any], target:
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_a_chat_keeps_every_turn_streamed_or_not(gw: Gateway, fakes: dict[str, Any], target: str) -> None:
+    """google-genai's chats keep a streamed answer only if every chunk has a part, and send each
+    chunk back as a model turn of its own: all of it must reach the provider as one answer."""
+    sdk = client(gw)  # held: the SDK closes its connection pool when the client is collected
+    chat = sdk.chats.create(model=target)
+    assert chat.send_message("say: first").text == "first"
+    assert "".join(c.text or "" for c in chat.send_message_stream("say: second turn")) == "second turn"
+    assert chat.send_message("say: third").text == "third"
+    body = sent(fakes, target)
+    turns = [(m["role"], m["content"]) for m in body["messages"]]
+    said = [c if isinstance(c, str) else "".join(b["text"] for b in c) for _, c in turns]
+    assert [r for r, _ in turns] == ["user", "assistant", "user", "assistant", "user"]
+    assert said == ["say: first", "first", "say: second turn", "second turn", "say: third"]
+
+
+def test_automatic_function_calling_runs_the_python_function(gw: Gateway) -> None:
+    """The SDK calls a Python function the model asks for and sends its result back itself."""
+    called: list[str] = []
+
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        called.append(city)
+        return f"sunny in {city}"
+
+    sdk = client(gw)
+    chat = sdk.chats.create(model="gpt", config=types.GenerateContentConfig(tools=[get_weather]))
+    reply = chat.send_message("use the tool please")
+    assert called == ["city example"]
+    assert reply.text == 'The tool returned: {"result":"sunny in city example"}'
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_json_schema_output(gw: Gateway, fakes: dict[str, Any], target: str) -> None:
     """Both schema fields: Gemini's own Schema (upper-case types, `nullable`) becomes JSON Schema."""
     sdk = client(gw)
@@ -311,6 +343,11 @@ def test_errors_are_gemini_shaped_and_raised_by_the_sdk(gw: Gateway) -> None:
     unknown = httpx.post(f"{gw.url}/v1beta/models/gpt:embedContent", headers={"x-goog-api-key": KEY}, json={})
     assert unknown.status_code == 404 and unknown.json()["error"]["status"] == "NOT_FOUND"
     assert ":generateContent" in unknown.json()["error"]["message"]
+    bearer = {"authorization": f"Bearer {KEY}"}  # no Google header: the path alone says Gemini
+    unknown = httpx.post(f"{gw.url}/v1/models/gpt:batchEmbedContents", headers=bearer, json={})
+    assert unknown.status_code == 404 and unknown.json()["error"]["status"] == "NOT_FOUND"
+    colon = httpx.get(f"{gw.url}/v1/models/llama3:8b", headers=bearer)
+    assert colon.status_code == 404 and colon.json()["error"]["type"] == "invalid_request_error", "OpenAI's"
     elsewhere = httpx.get(f"{gw.url}/v1beta/files", headers={"x-goog-api-key": KEY})
     assert elsewhere.status_code == 404 and elsewhere.json()["error"]["code"] == 404
 

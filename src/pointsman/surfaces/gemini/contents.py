@@ -177,6 +177,14 @@ def _model(parts: list[Any], calls: _Calls, i: int) -> Json | None:
     return message
 
 
+def _merge(into: Json, message: Json) -> None:
+    """Model turns in a row are one answer: google-genai's chats keep each streamed chunk's
+    content as a turn of its own."""
+    into["content"] = (into["content"] or "") + (message["content"] or "") or None
+    if message.get("tool_calls"):
+        into["tool_calls"] = [*into.get("tool_calls", ()), *message["tool_calls"]]
+
+
 def messages(contents: Any) -> list[Json]:
     if contents is None:
         raise InvalidRequest("contents is required: an array of turns, each {role, parts}.", param="contents")
@@ -189,7 +197,10 @@ def messages(contents: Any) -> list[Json]:
         parts = need_array(turn.get("parts"), _PARTS, i)
         if role == "model":
             message = _model(parts, calls, i)
-            out += [message] if message is not None else []
+            if message is not None and out and out[-1]["role"] == "assistant":
+                _merge(out[-1], message)
+            elif message is not None:
+                out.append(message)
         elif role in ("user", "function"):
             out += _user(parts, calls, i)
         else:

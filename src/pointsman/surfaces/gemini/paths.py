@@ -23,8 +23,11 @@ def speaks_gemini(path: str, scope: Scope | None = None) -> bool:
     under /v1, and whatever a Google SDK calls (it says so in its headers)."""
     if path.startswith("/v1beta/") or path == "/v1beta":
         return True
-    if path.startswith("/v1/models/") and path.rpartition(":")[2] in METHODS:
-        return True  # not any colon: `GET /v1/models/llama3:8b` is an OpenAI client's
+    if path.startswith("/v1/models/") and ":" in path:
+        # a model's method; not any colon: `GET /v1/models/llama3:8b` is an OpenAI client's
+        method = scope.get("method") if scope is not None else None
+        if method == "POST" or path.rpartition(":")[2] in METHODS:
+            return True
     return scope is not None and gemini_client(scope)
 
 

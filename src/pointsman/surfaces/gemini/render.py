@@ -19,6 +19,11 @@ FINISH_NAMES = {
 """Canonical finish reasons → Gemini's (a function call ends with STOP there)."""
 
 
+EMPTY_TEXT: Json = {"text": ""}
+"""What an answer with nothing in it carries, as Gemini sends it: google-genai's chats drop a turn
+any of whose chunks has no part."""
+
+
 def finish_name(reason: Any) -> str:
     return FINISH_NAMES.get(str(reason), "STOP" if reason is None else "OTHER")
 
@@ -59,7 +64,7 @@ def _candidate(choice: Json, i: int) -> Json:
         parts.append({"text": text})
     parts += [function_call(call) for call in message.get("tool_calls") or ()]
     return {
-        "content": {"role": "model", "parts": parts},
+        "content": {"role": "model", "parts": parts or [EMPTY_TEXT]},
         "finishReason": finish_name(choice.get("finish_reason")),
         "index": choice.get("index", i),
     }

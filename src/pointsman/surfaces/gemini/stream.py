@@ -13,7 +13,7 @@ import orjson
 from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
 from pointsman.surfaces.gemini.errors import to_gemini
-from pointsman.surfaces.gemini.render import finish_name, function_call, usage_metadata
+from pointsman.surfaces.gemini.render import EMPTY_TEXT, finish_name, function_call, usage_metadata
 from pointsman.usage import Usage
 
 
@@ -66,7 +66,7 @@ class GeminiStreamRenderer:
             calls = [function_call(call) for (i, _), call in sorted(self._calls.items()) if i == index]
             candidates.append(
                 {
-                    "content": {"role": "model", "parts": calls},
+                    "content": {"role": "model", "parts": calls or [EMPTY_TEXT]},
                     "finishReason": finish_name(self._finish.get(index)),
                     "index": index,
                 }
