@@ -36,6 +36,8 @@ def _text_blocks(content: Any) -> list[Json]:
             blocks.append(block)
         elif kind == "image_url":
             blocks.append(_image(part.get("image_url")))
+        elif kind == "file":
+            blocks.append(_document(part.get("file")))
     return blocks
 
 
@@ -49,6 +51,18 @@ def _image(image: Any) -> Json:
     else:
         raise InvalidRequest("an image_url must be an http(s) URL or a base64 data URL", param="messages")
     return {"type": "image", "source": source}
+
+
+def _document(file: Any) -> Json:
+    """A canonical file part (a PDF inline, as a data URL) → a document block."""
+    data = file.get("file_data", "") if isinstance(file, dict) else ""
+    match = _DATA_URL.match(data) if isinstance(data, str) else None
+    if match is None:
+        raise InvalidRequest("a file part must carry its file inline, as a base64 data URL", param="messages")
+    return {
+        "type": "document",
+        "source": {"type": "base64", "media_type": match["type"], "data": match["data"]},
+    }
 
 
 def _tool_use(call: Json) -> Json:
@@ -146,6 +160,8 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
         out["temperature"] = min(float(body["temperature"]), 1.0)
     if isinstance(body.get("top_p"), int | float):
         out["top_p"] = body["top_p"]
+    if isinstance(body.get("top_k"), int):
+        out["top_k"] = body["top_k"]
     fmt = body.get("response_format")
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
@@ -159,8 +175,9 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
         out["thinking"] = {"type": "enabled", "budget_tokens": budget}
         if out["max_tokens"] <= budget:  # the budget counts inside max_tokens: keep room for the answer
             out["max_tokens"] += budget
-        out.pop("temperature", None)  # thinking allows only the default temperature
+        out.pop("temperature", None)  # thinking allows only the default sampling
         out.pop("top_p", None)
+        out.pop("top_k", None)
     if body.get("stream"):
         out["stream"] = True
     return out
