@@ -22,7 +22,12 @@ from pointsman.compose import catalog_of
 from pointsman.config.loader import load_config
 
 DRIVER = repo_root() / "scripts" / "clients.d"
-PORTS = {"PM_FAKE_OPENAI_PORT": "1", "PM_FAKE_ANTHROPIC_PORT": "2", "PM_FAKE_GEMINI_PORT": "3", "PM_LOCAL_PORT": "4"}
+PORTS = {
+    "PM_FAKE_OPENAI_PORT": "1",
+    "PM_FAKE_ANTHROPIC_PORT": "2",
+    "PM_FAKE_GEMINI_PORT": "3",
+    "PM_LOCAL_PORT": "4",
+}
 MODULES = ("agents", "cases", "checks", "report", "run", "services")
 
 
@@ -125,6 +130,13 @@ def test_the_checks_see_what_did_not_reach_the_provider(driver: dict[str, Module
         _seen(driver, system, {"system": "x"}, "/v1/messages")
     )
     assert checks.kept("cache_control", "anthropic")(_seen(driver, system, system, "/v1/messages")) is None
+    blocks = {
+        "system": [{"type": "text", "text": "You are an agent."}, {"type": "text", "text": "Be brief."}]
+    }
+    glued = _seen(driver, blocks, {"system": "You are an agent.Be brief."}, "/v1/messages")
+    assert "joined with nothing between them" in checks.system_blocks_kept("anthropic")(glued)
+    apart = _seen(driver, blocks, {"system": "You are an agent.\n\nBe brief."}, "/v1/messages")
+    assert checks.system_blocks_kept("anthropic")(apart) is None
 
 
 def test_a_partial_run_keeps_the_other_clients_rows(driver: dict[str, ModuleType], tmp_path: Path) -> None:

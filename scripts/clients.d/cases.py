@@ -9,7 +9,7 @@ from typing import Any
 
 import agents
 from agents import SECRET, Context, Outcome
-from checks import Case, Expect, at_most, effort_kept, kept, nothing_at, tools_kept
+from checks import Case, Expect, at_most, effort_kept, kept, nothing_at, system_blocks_kept, tools_kept
 
 LOCAL = "smol"
 """The real local model's name in gateway.yaml (SmolLM2-135M: 2048 tokens of context per slot)."""
@@ -51,6 +51,7 @@ def claude_cases() -> list[Case]:
             extra=(
                 ("cache_control reaches Anthropic", kept("cache_control", "anthropic")),
                 ("thinking reaches Anthropic", kept("thinking", "anthropic")),
+                ("system blocks reach Anthropic apart", system_blocks_kept("anthropic")),
             ),
         ),
         Case(
@@ -120,6 +121,7 @@ def codex_cases() -> list[Case]:
             extra=(
                 ("every offered tool reaches the model", tools_kept("openai")),
                 ("reasoning effort reaches the provider", effort_kept("openai")),
+                ("prompt_cache_key reaches OpenAI", kept("prompt_cache_key", "openai", "/v1/responses")),
             ),
         ),
         Case(

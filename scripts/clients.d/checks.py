@@ -215,6 +215,23 @@ def tools_kept(wire: str) -> Check:
     return check
 
 
+def system_blocks_kept(wire: str) -> Check:
+    """Anthropic system blocks arrive as blocks, or at least not glued end to start."""
+
+    def check(seen: Seen) -> str | None:
+        sent = [b["system"] for b in _sent(seen, "/v1/messages") if isinstance(b.get("system"), list)]
+        blocks = [str(b.get("text", "")) for b in sent[0]] if sent else []
+        if len(blocks) < 2:
+            return "the client sent no system blocks (nothing to compare)"
+        system = next((b.get("system") for b in _forwarded(seen, wire) if "system" in b), None)
+        if isinstance(system, list):
+            return None if len(system) >= len(blocks) else f"{len(blocks)} system blocks became {len(system)}"
+        glued = [i for i in range(len(blocks) - 1) if (blocks[i] + blocks[i + 1]) in str(system)]
+        return f"system blocks joined with nothing between them ({len(glued)} seams)" if glued else None
+
+    return check
+
+
 def at_most(key: str, limit: int, wire: str, why: str) -> Check:
     def check(seen: Seen) -> str | None:
         values = [v for body in _forwarded(seen, wire) for k, v in body.items() if k == key]

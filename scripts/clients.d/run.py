@@ -5,6 +5,7 @@ docs/compatibility.md. Started by scripts/clients, which installs the clients fi
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -90,6 +91,9 @@ def main(argv: list[str]) -> int:
                     )
     print()
     print(report.console(lines))
+    print("\nThe gateway's ledger of this run (pointsman spend --by status):")
+    spend = [sys.executable, "-m", "pointsman", "spend", "--ledger", str(clients / "run" / "ledger.db")]
+    subprocess.run([*spend, "--by", "status"], check=False)
     print(f"\n{report.summary([c[5] for c in lines])}")
     command = " ".join(["scripts/clients", *argv])
     if not args.no_write:
