@@ -134,7 +134,9 @@ def test_the_checks_see_what_did_not_reach_the_provider(driver: dict[str, Module
         "system": [{"type": "text", "text": "You are an agent."}, {"type": "text", "text": "Be brief."}]
     }
     glued = _seen(driver, blocks, {"system": "You are an agent.Be brief."}, "/v1/messages")
-    assert "joined with nothing between them" in checks.system_blocks_kept("anthropic")(glued)
+    assert "1 of 2 system blocks glued" in checks.system_blocks_kept("anthropic")(glued)
+    as_blocks = _seen(driver, blocks, blocks, "/v1/messages")
+    assert checks.system_blocks_kept("anthropic")(as_blocks) is None
     apart = _seen(driver, blocks, {"system": "You are an agent.\n\nBe brief."}, "/v1/messages")
     assert checks.system_blocks_kept("anthropic")(apart) is None
 
