@@ -164,101 +164,62 @@ OBJECT = "city example"
 
 
 def openai_cases() -> list[Case]:
+    sdk = partial(_sdk, "openai")
     fake = partial(Expect, "openai", path=CHAT, model="gpt-4o")
-    local = Expect(None)
-    chat, resp = "/v1/chat/completions", "/v1/responses"
+    chat, resp, gpt, claude = CHAT, "/v1/responses", "gpt-4o", "claude-sonnet-4-6"
     cases = [
-        _sdk("openai", chat, "chat.create", "gpt-4o", fake("pong")),
-        _sdk(
-            "openai",
-            chat,
-            "chat.create",
-            "claude-sonnet-4-6",
-            Expect("anthropic", "pong", "/v1/messages", "claude-sonnet-4-6"),
+        sdk(chat, "chat.create", gpt, fake("pong")),
+        sdk(chat, "chat.create", claude, Expect("anthropic", "pong", "/v1/messages", claude)),
+        sdk(chat, "chat.stream", gpt, fake("one two three")),
+        sdk(chat, "chat.tools", gpt, fake(TOOLED, calls=2)),
+        sdk(chat, "chat.parse", gpt, fake(OBJECT)),
+        sdk(resp, "responses.create", gpt, fake("pong")),
+        sdk(resp, "responses.stream", gpt, fake("one two three")),
+        sdk(resp, "responses.tools", gpt, fake(TOOLED, calls=2)),
+        sdk(resp, "responses.parse", gpt, fake(OBJECT)),
+        sdk(
+            resp, "responses.reasoning", "gpt-5", fake("pong", model="gpt-5"), checks=(effort_kept("openai"),)
         ),
-        _sdk("openai", chat, "chat.stream", "gpt-4o", fake("one two three")),
-        _sdk("openai", chat, "chat.tools", "gpt-4o", fake(TOOLED, calls=2)),
-        _sdk("openai", chat, "chat.parse", "gpt-4o", fake(OBJECT)),
-        _sdk("openai", resp, "responses.create", "gpt-4o", fake("pong")),
-        _sdk("openai", resp, "responses.stream", "gpt-4o", fake("one two three")),
-        _sdk("openai", resp, "responses.tools", "gpt-4o", fake(TOOLED, calls=2)),
-        _sdk("openai", resp, "responses.parse", "gpt-4o", fake(OBJECT)),
-        _sdk(
-            "openai",
-            resp,
-            "responses.reasoning",
-            "gpt-5",
-            Expect("openai", "pong", CHAT, "gpt-5"),
-            checks=(effort_kept("openai"),),
-        ),
-        _sdk("openai", "/v1/models", "models.list", "gpt-4o", Expect(None, "models", gateway=True)),
-        _sdk(
-            "openai",
+        sdk("/v1/models", "models.list", gpt, Expect(None, "models", gateway=True)),
+        sdk(
             "/v1/embeddings",
             "embeddings.create",
             "text-embedding-3-small",
             Expect("openai", "dimensions", "/v1/embeddings"),
         ),
-        _sdk("openai", "/v1/completions", "completions.create", "gpt-4o", Expect("openai", "pong")),
+        sdk("/v1/completions", "completions.create", gpt, Expect("openai", "pong")),
     ]
     for case in ("chat.create", "chat.stream", "chat.parse", "responses.create", "responses.parse"):
-        cases.append(_sdk("openai", resp if case.startswith("resp") else chat, case, LOCAL, local))
-    cases.append(_sdk("openai", chat, "chat.tools", LOCAL, Expect(None, calls=2), limited=NO_TOOLS))
+        cases.append(sdk(resp if case.startswith("resp") else chat, case, LOCAL, Expect(None)))
+    cases.append(sdk(chat, "chat.tools", LOCAL, Expect(None, calls=2), limited=NO_TOOLS))
     return cases
 
 
 def anthropic_cases() -> list[Case]:
-    msgs = "/v1/messages"
-    fake = partial(Expect, "anthropic", path=msgs, model="claude-sonnet-4-6")
+    sdk = partial(_sdk, "anthropic")
+    msgs, count, claude = "/v1/messages", "/v1/messages/count_tokens", "claude-sonnet-4-6"
+    fake = partial(Expect, "anthropic", path=msgs, model=claude)
     cases = [
-        _sdk("anthropic", msgs, "messages.create", "claude-sonnet-4-6", fake("pong")),
-        _sdk("anthropic", msgs, "messages.create", "gpt-4o", Expect("openai", "pong", CHAT, "gpt-4o")),
-        _sdk("anthropic", msgs, "messages.stream", "claude-sonnet-4-6", fake("one two three")),
-        _sdk("anthropic", msgs, "messages.tools", "claude-sonnet-4-6", fake(TOOLED, calls=2)),
-        _sdk("anthropic", msgs, "messages.parse", "claude-sonnet-4-6", fake(OBJECT)),
-        _sdk(
-            "anthropic",
-            msgs,
-            "messages.thinking",
-            "claude-sonnet-4-6",
-            fake("thought"),
-            checks=(kept("thinking", "anthropic"),),
-        ),
-        _sdk(
-            "anthropic",
+        sdk(msgs, "messages.create", claude, fake("pong")),
+        sdk(msgs, "messages.create", "gpt-4o", Expect("openai", "pong", CHAT, "gpt-4o")),
+        sdk(msgs, "messages.stream", claude, fake("one two three")),
+        sdk(msgs, "messages.tools", claude, fake(TOOLED, calls=2)),
+        sdk(msgs, "messages.parse", claude, fake(OBJECT)),
+        sdk(msgs, "messages.thinking", claude, fake("thought"), checks=(kept("thinking", "anthropic"),)),
+        sdk(
             msgs,
             "messages.cache_control",
-            "claude-sonnet-4-6",
+            claude,
             fake("cached"),
             checks=(kept("cache_control", "anthropic"),),
         ),
-        _sdk(
-            "anthropic",
-            f"{msgs}/count_tokens",
-            "messages.countTokens",
-            "claude-sonnet-4-6",
-            Expect(None, "input tokens", gateway=True),
-        ),
-        _sdk(
-            "anthropic",
-            "/v1/models",
-            "models.list",
-            "claude-sonnet-4-6",
-            Expect(None, "models", gateway=True),
-        ),
+        sdk(count, "messages.countTokens", claude, Expect(None, "input tokens", gateway=True)),
+        sdk("/v1/models", "models.list", claude, Expect(None, "models", gateway=True)),
     ]
     for case in ("messages.create", "messages.stream", "messages.parse"):
-        cases.append(_sdk("anthropic", msgs, case, LOCAL, Expect(None)))
-    cases.append(
-        _sdk(
-            "anthropic",
-            f"{msgs}/count_tokens",
-            "messages.countTokens",
-            LOCAL,
-            Expect(None, "input tokens", gateway=True),
-        )
-    )
-    cases.append(_sdk("anthropic", msgs, "messages.tools", LOCAL, Expect(None, calls=2), limited=NO_TOOLS))
+        cases.append(sdk(msgs, case, LOCAL, Expect(None)))
+    cases.append(sdk(count, "messages.countTokens", LOCAL, Expect(None, "input tokens", gateway=True)))
+    cases.append(sdk(msgs, "messages.tools", LOCAL, Expect(None, calls=2), limited=NO_TOOLS))
     return cases
 
 
