@@ -2,42 +2,87 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from pointsman.api.http import parse_json_object, read_body, send_json
+from pointsman.api.http import Scope, parse_json_object, read_body, send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, to_canonical, to_message
+from pointsman.engine import AnswerMeta
+from pointsman.providers.anthropic.answer import MessagesStreamRenderer, to_message
+from pointsman.providers.anthropic.inbound import to_canonical
+from pointsman.providers.base import Json
+from pointsman.routing.capabilities import prompt_bytes
+from pointsman.usage import Usage
 
 if TYPE_CHECKING:
     from pointsman.catalog.model import CatalogModel
     from pointsman.compose import Gateway
 
 
+def betas_of(scope: Scope) -> tuple[str, ...]:
+    """The `anthropic-beta` header's values (every header of that name, comma-separated)."""
+    found: list[str] = []
+    for key, value in scope["headers"]:
+        if key == b"anthropic-beta":
+            found += [b.strip() for b in bytes(value).decode("latin-1").split(",") if b.strip()]
+    return tuple(found)
+
+
+def _stops(body: Json) -> tuple[str, ...]:
+    stops: Any = body.get("stop_sequences")
+    return tuple(s for s in stops if type(s) is str) if type(stops) is list else ()
+
+
 async def messages(gateway: Gateway, request: Request) -> None:
     async with gateway_call(gateway, request, "messages") as call:
         require_model(call.body)
-        call.body = to_canonical(call.body)
+        stops = _stops(call.body)
+        call.body = to_canonical(call.body, betas_of(request.scope))
         check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
+        message_id = "msg_" + request.id.removeprefix("req_")
         watch = request.watch()
         try:
             if call.stream:
-                message_id = "msg_" + request.id.removeprefix("req_")
-                sink = RenderedStreamSink(
-                    request, watch, lambda m: MessagesStreamRenderer(m.model.name, message_id)
-                )
-                await gateway.engine.stream(call, sink)
+
+                async def prepare(meta: AnswerMeta) -> None:
+                    """message_start reports the prompt's tokens: the provider's count when it gave
+                    one up front (Anthropic), else the gateway's own, made as count_tokens makes it."""
+                    if meta.usage is None:
+                        counted = await prompt_tokens(gateway, call.body, meta.model)
+                        meta.usage = Usage(input_tokens=counted, estimated=True)
+
+                def renderer(meta: AnswerMeta) -> MessagesStreamRenderer:
+                    return MessagesStreamRenderer(meta.model.name, message_id, meta.usage, stops)
+
+                await gateway.engine.stream(call, RenderedStreamSink(request, watch, renderer, prepare))
             else:
                 answer = await gateway.engine.complete(call)
-                body = orjson.dumps(to_message(answer.completion.data, answer.meta.model.name, answer.usage))
+                message = to_message(
+                    answer.completion, answer.meta.model.name, answer.usage, message_id, stops
+                )
                 watch.stop()
-                await send_json(request.send, 200, body, answer_headers(answer.meta, answer.cost))
+                await send_json(
+                    request.send, 200, orjson.dumps(message), answer_headers(answer.meta, answer.cost)
+                )
         finally:
             watch.stop()
+
+
+async def prompt_tokens(
+    gateway: Gateway, canonical: Json, model: CatalogModel, size: int | None = None
+) -> int:
+    """The canonical prompt's tokens (messages and tools) by `model`'s tokenizer family."""
+    tokens, upstream, tokenizer = gateway.tokens, model.upstream, model.tokenizer
+    await tokens.ready(upstream, tokenizer)
+    size = prompt_bytes(canonical) if size is None else size
+    count = await tokens.count_messages_aside(canonical["messages"], upstream, tokenizer, size)
+    if canonical.get("tools"):
+        count += tokens.count(orjson.dumps(canonical["tools"]).decode(), upstream, tokenizer)
+    return count
 
 
 async def count_tokens(gateway: Gateway, request: Request) -> None:
@@ -49,12 +94,7 @@ async def count_tokens(gateway: Gateway, request: Request) -> None:
     body = parse_json_object(raw)
     name = require_model(body)
     canonical = to_canonical({**body, "max_tokens": 1})  # the count takes no max_tokens
-    model = _counted_by(gateway, name)
-    tokens, upstream, tokenizer = gateway.tokens, model.upstream, model.tokenizer
-    await tokens.ready(upstream, tokenizer)
-    count = await tokens.count_messages_aside(canonical["messages"], upstream, tokenizer, len(raw))
-    if canonical.get("tools"):
-        count += tokens.count(orjson.dumps(canonical["tools"]).decode(), upstream, tokenizer)
+    count = await prompt_tokens(gateway, canonical, _counted_by(gateway, name), len(raw))
     await send_json(request.send, 200, orjson.dumps({"input_tokens": count}), [request.id_header])
 
 

@@ -5,7 +5,7 @@ Each surface supplies a renderer: bytes for the start, each batch of chunks, the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Protocol
 
@@ -29,12 +29,18 @@ class Renderer(Protocol):
 
 class RenderedStreamSink:
     def __init__(
-        self, request: Request, watch: DisconnectWatch, make: Callable[[AnswerMeta], Renderer]
+        self,
+        request: Request,
+        watch: DisconnectWatch,
+        make: Callable[[AnswerMeta], Renderer],
+        prepare: Callable[[AnswerMeta], Awaitable[None]] | None = None,
     ) -> None:
+        """`prepare` is awaited before the renderer is made (to count the prompt for its start)."""
         self._request = request
         self._send = request.send
         self._watch = watch
         self._make = make
+        self._prepare = prepare
         self._renderer: Renderer | None = None
 
     @property
@@ -42,6 +48,8 @@ class RenderedStreamSink:
         return self._renderer is not None
 
     async def start(self, meta: AnswerMeta) -> None:
+        if self._prepare is not None:
+            await self._prepare(meta)
         self._renderer = self._make(meta)
         self._request.end_stream = self.fail
         headers = [*SSE_HEADERS, *safe_headers(answer_headers(meta, with_cost=False))]

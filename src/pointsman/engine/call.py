@@ -85,6 +85,8 @@ class AnswerMeta:
     request_id: str
     trace: Trace | None = None
     """Set when the client asked for the trace."""
+    usage: Usage | None = None
+    """A stream's usage as the provider reported it before the answer (Anthropic's prompt count)."""
 
 
 @dataclass(slots=True)

@@ -96,6 +96,10 @@ class Walk:
         run = self._run
         try:
             capabilities.check(run.call.body, run.endpoint, model)
+            if run.endpoint == "chat":
+                refused = run.parts.providers[model.provider].refusal(run.call.body, model.name)
+                if refused is not None:
+                    raise refused
             await run.check_context(model)
         except PointsmanError as error:
             if not quiet:

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from pointsman.errors import InvalidRequest
+from pointsman.providers.anthropic.carry import cache_note, field_notes, has_cache, history_notes
 from pointsman.providers.base import Json
 
 _DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
@@ -31,13 +32,21 @@ def _parts(content: Any) -> list[Json]:
         elif part.get("type") == "image_url":
             image = part.get("image_url")
             url = image.get("url", "") if isinstance(image, dict) else str(image or "")
-            match = _DATA_URL.match(url)
-            if match is None:
-                raise InvalidRequest(
-                    "Gemini takes images inline: send the image_url as a base64 data URL", param="messages"
-                )
-            parts.append({"inlineData": {"mimeType": match["type"], "data": match["data"]}})
+            parts.append(_inline(url, "Gemini takes images inline: send the image_url as a base64 data URL"))
+        elif part.get("type") == "file":
+            file = part.get("file")
+            data = file.get("file_data", "") if isinstance(file, dict) else ""
+            parts.append(
+                _inline(str(data), "Gemini takes files inline: send the file_data as a base64 data URL")
+            )
     return parts
+
+
+def _inline(url: str, problem: str) -> Json:
+    match = _DATA_URL.match(url)
+    if match is None:
+        raise InvalidRequest(problem, param="messages")
+    return {"inlineData": {"mimeType": match["type"], "data": match["data"]}}
 
 
 def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
@@ -53,8 +62,12 @@ def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
         else:
             contents.append({"role": role, "parts": parts})
 
+    media: list[Json] = []  # a run of tool results' images, for after the run's function responses
     for message in messages:
         role = message.get("role")
+        if media and role not in ("tool", "function"):
+            add("user", media)
+            media = []
         if role in ("system", "developer"):
             system.extend(_parts(message.get("content")))
         elif role == "user":
@@ -79,8 +92,10 @@ def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
                     param="messages",
                 )
             content = message.get("content")
+            parts = [] if isinstance(content, str) else _parts(content)
+            media += [p for p in parts if "text" not in p]
             text = (
-                content if isinstance(content, str) else "".join(p.get("text", "") for p in _parts(content))
+                content if isinstance(content, str) else "\n\n".join(p["text"] for p in parts if "text" in p)
             )
             try:
                 response = orjson.loads(text)
@@ -89,6 +104,9 @@ def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
             if not isinstance(response, dict):
                 response = {"content": text}
             add("user", [{"functionResponse": {"name": name, "response": response}}])
+    add("user", media)
+    if len(system) > 1 and all("text" in p for p in system):  # one instruction, its blocks a blank line apart
+        system = [{"text": "\n\n".join(p["text"] for p in system)}]
     return system, contents
 
 
@@ -105,7 +123,12 @@ def _tool_config(choice: Any) -> Json | None:
     return None
 
 
-def to_gemini(body: Json) -> Json:
+THINKING_BUDGET = {"minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+"""reasoning_effort → thinkingConfig.thinkingBudget, as Google's OpenAI-compatible endpoint maps it."""
+
+
+def to_gemini(body: Json, notes: list[str] | None = None) -> Json:
+    """`notes` receives what was adapted (for a request from the Anthropic surface)."""
     if body.get("logprobs"):
         raise InvalidRequest(
             "logprobs are not offered for Gemini models through pointsman yet", param="logprobs"
@@ -139,6 +162,7 @@ def to_gemini(body: Json) -> Json:
     for ours, theirs in (
         ("temperature", "temperature"),
         ("top_p", "topP"),
+        ("top_k", "topK"),
         ("seed", "seed"),
         ("n", "candidateCount"),
         ("presence_penalty", "presencePenalty"),
@@ -151,6 +175,29 @@ def to_gemini(body: Json) -> Json:
         config["responseMimeType"] = "application/json"
         if fmt.get("type") == "json_schema":
             config["responseJsonSchema"] = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+    budget = THINKING_BUDGET.get(str(body.get("reasoning_effort")))
+    if budget is not None:
+        config["thinkingConfig"] = {"thinkingBudget": budget}
     if config:
         out["generationConfig"] = config
+    vendor = body.get("anthropic")
+    if isinstance(vendor, dict) and notes is not None:
+        notes += anthropic_notes(body, vendor)
     return out
+
+
+def anthropic_notes(body: Json, vendor: Json) -> list[str]:
+    """What Gemini leaves out of a request from the Anthropic surface."""
+    notes = field_notes(vendor)
+    cached = any(isinstance(t, dict) and "cache_control" in t for t in body.get("tools") or ())
+    for message in body.get("messages") or ():
+        if message.get("role") == "assistant":
+            notes += history_notes(message.get("anthropic"))
+        content = message.get("content")
+        parts = content if isinstance(content, list) else ()
+        cached = cached or has_cache(message.get("anthropic")) or any("cache_control" in p for p in parts)
+        if message.get("role") == "tool" and any(p.get("type") != "text" for p in parts):
+            notes.append("images in tool results follow the function responses (a response takes no image)")
+    if cached:
+        notes.append(cache_note("Gemini"))
+    return list(dict.fromkeys(notes))

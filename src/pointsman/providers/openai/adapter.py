@@ -6,7 +6,8 @@ from typing import Any
 
 import orjson
 
-from pointsman.errors import UpstreamError, UpstreamProtocolError
+from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
+from pointsman.providers.anthropic.carry import refusal as carried
 from pointsman.providers.base import (
     Completion,
     Endpoint,
@@ -16,6 +17,7 @@ from pointsman.providers.base import (
     UpstreamResponse,
 )
 from pointsman.providers.openai.errors import classify_error
+from pointsman.providers.openai.foreign import from_anthropic
 from pointsman.providers.openai.usage import parse_usage
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
@@ -101,6 +103,7 @@ class OpenAIProvider:
 
     def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
         out = self._prepare(body, upstream_model)
+        notes = self._foreign(out)
         if "metadata" in out and out.get("store") is not True:
             # OpenAI refuses `metadata` unless the completion is stored; without `store` it serves the
             # gateway only (routing rules, ledger tags), so it stays here (README: adaptations)
@@ -109,7 +112,25 @@ class OpenAIProvider:
         if stream and want_stream_usage and self.endpoint.stream_usage:
             options = out.get("stream_options")
             out["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
-        return UpstreamRequest(self._chat_url, self._headers, orjson.dumps(out), stream=stream)
+        return UpstreamRequest(self._chat_url, self._headers, orjson.dumps(out), stream=stream, adapted=notes)
+
+    def _foreign(self, out: Json) -> tuple[str, ...]:
+        """A request from another wire's surface loses its vendor-only parts here, each noted."""
+        vendor = out.pop("anthropic", None)
+        if isinstance(vendor, dict):
+            return tuple(from_anthropic(out, vendor, self.endpoint.name))
+        return ()
+
+    def refusal(self, body: Json, model: str) -> InvalidRequest | None:
+        # an OpenAI client's own top_k passes as any unknown field does; another wire's is refused
+        if "top_k" in body and "anthropic" in body and "top_k" not in self.endpoint.features:
+            return InvalidRequest(
+                f"The model '{model}' cannot take top_k: its provider '{self.endpoint.name}' (OpenAI's API "
+                "or one shaped like it) has no such parameter. Leave top_k out, or send it to an Anthropic, "
+                "Gemini or llama.cpp/vLLM model.",
+                param="top_k",
+            )
+        return carried(body, model, files="file" in self.endpoint.features)
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
         return self._completion(response, "choices")
