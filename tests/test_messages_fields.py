@@ -10,6 +10,7 @@ import base64
 from typing import Any
 
 import anthropic
+import openai
 import pytest
 
 from conftest import Gateway, user
@@ -278,3 +279,51 @@ def test_max_tokens_is_renamed_and_clamped_on_the_chat_surface_too(gw: Gateway, 
     assert oai.seen[-1].body["max_completion_tokens"] == 64000 and "max_tokens" not in oai.seen[-1].body
     chat.chat.completions.create(model="gpt-4o", max_tokens=64000, messages=user("say: b"))  # type: ignore[arg-type]
     assert oai.seen[-1].body["max_tokens"] == 16384
+
+
+def test_the_fakes_refuse_what_the_real_apis_refuse(oai: FakeOpenAI, ant: FakeAnthropic) -> None:
+    """What makes the tests above catch a regression: the fakes answer as OpenAI and Anthropic do."""
+    direct = openai.OpenAI(base_url=f"{oai.url}/v1", api_key="k", max_retries=0)
+    refusals = [
+        (
+            {"model": "gpt-5", "max_tokens": 10},
+            "unsupported_parameter",
+            "Use 'max_completion_tokens' instead",
+        ),
+        (
+            {"model": "gpt-4o", "max_tokens": 20000},
+            "invalid_value",
+            "supports at most 16384 completion tokens",
+        ),
+        ({"model": "gpt-4o", "reasoning_effort": "low"}, "unsupported_parameter", "reasoning_effort"),
+        (
+            {"model": "gpt-4o", "extra_body": {"top_k": 3}},
+            None,
+            "Unrecognized request argument supplied: top_k",
+        ),
+    ]
+    for kw, code, words in refusals:
+        with pytest.raises(openai.BadRequestError) as info:
+            direct.chat.completions.create(messages=user("x"), **kw)  # type: ignore[call-overload]
+        assert info.value.code == code and words in info.value.message
+    claude = anthropic.Anthropic(base_url=ant.url, api_key="k", max_retries=0)
+    forged = {"type": "thinking", "thinking": "Hm.", "signature": "forged"}
+    for kw, words in (
+        ({"extra_body": {"context_management": {"edits": []}}}, "context-management-2025-06-27"),
+        ({"extra_body": {"reasoning_effort": "low"}}, "reasoning_effort: Extra inputs are not permitted"),
+        (
+            {"messages": [*user("a"), {"role": "assistant", "content": [forged]}, *user("b")]},
+            "Invalid `signature`",
+        ),
+    ):
+        with pytest.raises(anthropic.BadRequestError) as refused:
+            claude.messages.create(**{"model": "c", "max_tokens": 10, "messages": user("x"), **kw})
+        assert words in str(refused.value)
+    stopped = claude.messages.create(
+        model="c", max_tokens=10, messages=user("say: a b c"), stop_sequences=["b"]
+    )
+    assert (stopped.content[0].text, stopped.stop_reason, stopped.stop_sequence) == (
+        "a ",
+        "stop_sequence",
+        "b",
+    )

@@ -82,7 +82,7 @@ def field_notes(vendor: Json) -> list[str]:
     notes = [note for key, note in _NOTED.items() if key in vendor]
     metadata = vendor.get("metadata")
     if isinstance(metadata, dict) and set(metadata) - {"user_id"}:
-        notes.append("metadata other than user_id is not sent (user_id goes as `user`)")
+        notes.append("metadata other than user_id is not sent")
     thinking = vendor.get("thinking")
     if isinstance(thinking, dict) and isinstance(thinking.get("budget_tokens"), int):
         notes.append("thinking.budget_tokens became reasoning_effort (the target takes no token budget)")
