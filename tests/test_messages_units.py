@@ -132,3 +132,16 @@ def test_fit_clamps_renames_and_gates_reasoning_without_copying_what_fits() -> N
 def test_the_clients_betas_follow_the_configured_ones_once_each() -> None:
     headers = {"x-api-key": "k", "Anthropic-Beta": "a, b"}
     assert with_betas(headers, ["b", "c"]) == {"x-api-key": "k", "anthropic-beta": "a,b,c"}
+
+
+def test_a_thinking_budget_stays_below_a_clamped_limit() -> None:
+    body = {
+        "model": "m",
+        "max_tokens": 64000,
+        "messages": [],
+        "thinking": {"type": "enabled", "budget_tokens": 31999},
+    }
+    canonical = {**to_canonical(body), "max_tokens": 8192}  # what the fit to an 8192-token model leaves
+    notes: list[str] = []
+    assert to_anthropic(canonical, "m", notes)["thinking"] == {"type": "enabled", "budget_tokens": 8191}
+    assert notes == ["thinking.budget_tokens 31999 lowered to 8191, below max_tokens"]

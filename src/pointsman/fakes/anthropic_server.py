@@ -130,6 +130,27 @@ def ask_from_anthropic(body: dict[str, Any]) -> Ask:
     return ask
 
 
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, **data}) + b"\n\n"
+
+
+def _thought_frames(block: dict[str, Any], index: int) -> list[bytes]:
+    """A thinking block streamed word by word and then its signature; a redacted one arrives whole."""
+    if block["type"] == "redacted_thinking":
+        return [
+            _event("content_block_start", {"index": index, "content_block": block}),
+            _event("content_block_stop", {"index": index}),
+        ]
+    start = {"type": "thinking", "thinking": "", "signature": ""}
+    frames = [_event("content_block_start", {"index": index, "content_block": start})]
+    for piece in pieces(block["thinking"]):
+        delta = {"type": "thinking_delta", "thinking": piece}
+        frames.append(_event("content_block_delta", {"index": index, "delta": delta}))
+    signature = {"type": "signature_delta", "signature": block["signature"]}
+    frames.append(_event("content_block_delta", {"index": index, "delta": signature}))
+    return [*frames, _event("content_block_stop", {"index": index})]
+
+
 class FakeAnthropic(FakeProvider):
     """`api_key`, when set, must arrive as `x-api-key` (or `Authorization: Bearer`)."""
 
@@ -243,9 +264,7 @@ class FakeAnthropic(FakeProvider):
         return web.Response(body=orjson.dumps(message), content_type="application/json")
 
     def _frames(self, message: dict[str, Any], ans: Answer) -> list[bytes]:
-        def event(name: str, data: dict[str, Any]) -> bytes:
-            return b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, **data}) + b"\n\n"
-
+        event = _event
         usage = message["usage"]
         start_usage = {**usage, "output_tokens": 1}
         frames = [
@@ -256,31 +275,11 @@ class FakeAnthropic(FakeProvider):
         ]
         index = 0
         for block in message["content"]:
-            if block["type"] == "redacted_thinking":  # arrives whole
-                frames.append(event("content_block_start", {"index": index, "content_block": block}))
-                frames.append(event("content_block_stop", {"index": index}))
+            if block["type"] in ("thinking", "redacted_thinking"):
+                frames += _thought_frames(block, index)
                 index += 1
-            if block["type"] != "thinking":
-                continue
-            start: dict[str, Any] = {"type": "thinking", "thinking": "", "signature": ""}
-            frames.append(event("content_block_start", {"index": index, "content_block": start}))
-            for piece in pieces(block["thinking"]):
-                frames.append(
-                    event(
-                        "content_block_delta",
-                        {"index": index, "delta": {"type": "thinking_delta", "thinking": piece}},
-                    )
-                )
-            frames.append(
-                event(
-                    "content_block_delta",
-                    {"index": index, "delta": {"type": "signature_delta", "signature": block["signature"]}},
-                )
-            )
-            frames.append(event("content_block_stop", {"index": index}))
-            index += 1
         if ans.text:
-            start = {"type": "text", "text": ""}
+            start: dict[str, Any] = {"type": "text", "text": ""}
             frames.append(event("content_block_start", {"index": index, "content_block": start}))
             frames.append(event("ping", {}))
             for piece in pieces(ans.text):

@@ -90,8 +90,12 @@ refuses anything else, as OpenAI does."""
 
 
 def refused_by_rules(body: dict[str, Any], spec: FakeModel) -> web.Response | None:
-    """What OpenAI refuses of a model with its rules (`spec.reasoning` set): unknown parameters,
-    `max_tokens` for reasoning models, `reasoning_effort` for the others, too large a limit."""
+    """What OpenAI refuses: `metadata` without `store`; too large a limit; and of a model with its
+    rules (`spec.reasoning` set), unknown parameters, `max_tokens` for reasoning models and
+    `reasoning_effort` for the others."""
+    if body.get("metadata") is not None and body.get("store") is not True:
+        refusal = "The 'metadata' parameter is only allowed when 'store' is enabled."
+        return openai_error(400, refusal, param="metadata")
     if spec.reasoning is not None:
         unknown = sorted(set(body) - CHAT_PARAMETERS)
         if unknown:
@@ -196,9 +200,6 @@ class FakeOpenAI(FakeProvider):
         if isinstance(begun, web.StreamResponse):
             return begun
         body, spec, fault = begun
-        if body.get("metadata") is not None and body.get("store") is not True:  # as OpenAI answers
-            refusal = "The 'metadata' parameter is only allowed when 'store' is enabled."
-            return openai_error(400, refusal, param="metadata")
         refused = refused_by_rules(body, spec)
         if refused is not None:
             return refused

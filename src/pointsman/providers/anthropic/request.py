@@ -201,11 +201,23 @@ def to_anthropic(body: Json, upstream_model: str, notes: list[str] | None = None
     vendor = body.get("anthropic")
     if isinstance(vendor, dict):
         out.update((k, v) for k, v in vendor.items() if k != BETAS and k != SERVER_TOOLS)
+        _budget_within(out, notes if notes is not None else [])
     else:
         _generated(body, out)
     if body.get("stream"):
         out["stream"] = True
     return out
+
+
+def _budget_within(out: Json, notes: list[str]) -> None:
+    """A thinking budget must stay below max_tokens, which may have been clamped to the model's limit."""
+    thinking = out.get("thinking")
+    if not isinstance(thinking, dict):
+        return
+    budget = thinking.get("budget_tokens")
+    if isinstance(budget, int) and budget >= out["max_tokens"] > THINKING_BUDGET["minimal"]:
+        out["thinking"] = {**thinking, "budget_tokens": out["max_tokens"] - 1}
+        notes.append(f"thinking.budget_tokens {budget} lowered to {out['max_tokens'] - 1}, below max_tokens")
 
 
 def _generated(body: Json, out: Json) -> None:
