@@ -12,6 +12,7 @@ trace), never sent to be refused. Pure but for the trace notes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pointsman.catalog.model import CatalogModel
@@ -21,37 +22,38 @@ if TYPE_CHECKING:
     from pointsman.engine.trace import Trace
 
 
-def fit(body: Json, model: CatalogModel, endpoint: Endpoint) -> tuple[Json, list[str]]:
+def fit(body: Json, model: CatalogModel, endpoint: Endpoint) -> tuple[Json, Sequence[str]]:
     """`body` for `model` (the same dict when nothing changes), and notes for what changed."""
-    notes: list[str] = []
-    changes: Json = {}
-    drop: list[str] = []
     name = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
     limit, cap = body.get(name), model.max_output_tokens
-    if type(limit) is int and cap is not None and limit > cap:
-        changes[name] = limit = cap
-        notes.append(f"{name} {body[name]} clamped to {cap}, the model's output limit")
+    clamp = type(limit) is int and cap is not None and limit > cap
     reasoning = "reasoning" in model.capabilities
-    own_thinking = endpoint.type == "anthropic" and "anthropic" in body  # the client's, sent as is
-    if "reasoning_effort" in body and not reasoning and not own_thinking:
-        drop.append("reasoning_effort")
+    gate = (
+        "reasoning_effort" in body
+        and not reasoning
+        and not (endpoint.type == "anthropic" and "anthropic" in body)
+    )
+    rename = (
+        reasoning
+        and name == "max_tokens"
+        and limit is not None
+        and "max_completion_tokens" in endpoint.features
+    )
+    if not (clamp or gate or rename):
+        return body, ()  # the usual case, on every attempt: nothing allocated
+    out = dict(body)
+    notes = []
+    if clamp:
+        out[name] = cap
+        notes.append(f"{name} {limit} clamped to {cap}, the model's output limit")
+    if gate:  # the Anthropic surface's own thinking goes to an Anthropic model whatever the catalog says
+        del out["reasoning_effort"]
         notes.append(
             f"reasoning_effort {body['reasoning_effort']} not sent: the model has no reasoning "
             f"capability (list it under models.{model.name}.capabilities if it has)"
         )
-    if (
-        name == "max_tokens"
-        and limit is not None
-        and reasoning
-        and endpoint.type == "openai"
-        and "max_completion_tokens" in endpoint.features
-    ):
-        drop.append("max_tokens")
-        changes["max_completion_tokens"] = limit  # a rename: OpenAI's reasoning models refuse max_tokens
-    if not changes and not drop:
-        return body, notes
-    out = {k: v for k, v in body.items() if k not in drop}
-    out.update(changes)
+    if rename:  # OpenAI's reasoning models refuse max_tokens
+        out["max_completion_tokens"] = out.pop("max_tokens")
     return out, notes
 
 

@@ -103,7 +103,8 @@ class OpenAIProvider:
 
     def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
         out = self._prepare(body, upstream_model)
-        notes = self._foreign(out)
+        vendor = out.pop("anthropic", None)  # another wire's surface: its vendor-only parts go, noted
+        notes = tuple(from_anthropic(out, vendor, self.endpoint.name)) if vendor is not None else ()
         if "metadata" in out and out.get("store") is not True:
             # OpenAI refuses `metadata` unless the completion is stored; without `store` it serves the
             # gateway only (routing rules, ledger tags), so it stays here (README: adaptations)
@@ -114,16 +115,10 @@ class OpenAIProvider:
             out["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
         return UpstreamRequest(self._chat_url, self._headers, orjson.dumps(out), stream=stream, adapted=notes)
 
-    def _foreign(self, out: Json) -> tuple[str, ...]:
-        """A request from another wire's surface loses its vendor-only parts here, each noted."""
-        vendor = out.pop("anthropic", None)
-        if isinstance(vendor, dict):
-            return tuple(from_anthropic(out, vendor, self.endpoint.name))
-        return ()
-
     def refusal(self, body: Json, model: str) -> InvalidRequest | None:
-        # an OpenAI client's own top_k passes as any unknown field does; another wire's is refused
-        if "top_k" in body and "anthropic" in body and "top_k" not in self.endpoint.features:
+        if "anthropic" not in body:
+            return None  # an OpenAI client's request: its fields (top_k too) pass as they are
+        if "top_k" in body and "top_k" not in self.endpoint.features:
             return InvalidRequest(
                 f"The model '{model}' cannot take top_k: its provider '{self.endpoint.name}' (OpenAI's API "
                 "or one shaped like it) has no such parameter. Leave top_k out, or send it to an Anthropic, "
