@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 def fit(body: Json, model: CatalogModel, endpoint: Endpoint) -> tuple[Json, Sequence[str]]:
     """`body` for `model` (the same dict when nothing changes), and notes for what changed."""
+    if model.max_output_tokens is None and not endpoint.features and "reasoning_effort" not in body:
+        return body, ()  # nothing a catalog entry or endpoint could change
     name = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
     limit, cap = body.get(name), model.max_output_tokens
     clamp = type(limit) is int and cap is not None and limit > cap
