@@ -50,7 +50,7 @@ providers:
   claude: {{type: anthropic, base_url: "{claude.url}/v1", api_key: {KEY}}}
 models:
   sonnet: {{provider: claude, upstream: claude-small, input: 3, cached_input: 0.30, cache_write: 3.75,
-           output: 15}}
+           output: 15, capabilities: [tools, vision, json_schema, streaming, reasoning]}}
   tiny: {{provider: claude, upstream: claude-tiny, input: 1, output: 1}}
 catalog: {{builtin: false}}
 ledger: {{path: "{{ledger}}", flush_interval: 0.05}}

@@ -145,7 +145,12 @@ class OpenAISurface:
 
 class AnthropicSurface:
     name = "anthropic"
-    FINISH: ClassVar[dict[str, str]] = {"end_turn": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
+    FINISH: ClassVar[dict[str, str]] = {
+        "end_turn": "stop",
+        "stop_sequence": "stop",
+        "max_tokens": "length",
+        "tool_use": "tool_calls",
+    }
 
     def __init__(self, gateway: Gateway) -> None:
         self.client = anthropic.Anthropic(base_url=gateway.url, api_key="x", max_retries=0)

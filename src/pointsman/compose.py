@@ -55,6 +55,7 @@ def endpoints(config: Config, redactor: Redactor) -> dict[str, Endpoint]:
             read_timeout=p.timeouts.read,
             stream_usage=bool(p.stream_usage),
             strip_fields=preset.strip_fields if preset else (),
+            features=preset.features if preset else frozenset(),
             ca_file=p.ca_file,
             redactor=redactor,
         )

@@ -200,6 +200,19 @@ class UpstreamRateLimited(UpstreamRejected):
 
 class ContextLengthExceeded(UpstreamRejected):
     code = "context_length_exceeded"
+    tokens: int | None = None
+    limit: int | None = None
+    """The prompt's tokens and the window, when the gateway counted them itself."""
+
+    def to_anthropic(self) -> dict[str, Any]:
+        """In Anthropic's words, which Claude Code matches to compact the conversation."""
+        body = super().to_anthropic()
+        if not self.message.startswith("prompt is too long"):
+            said = (
+                f"{self.tokens} tokens > {self.limit} maximum" if self.tokens and self.limit else self.message
+            )
+            body["error"]["message"] = f"prompt is too long: {said}"
+        return body
 
 
 class ContentFiltered(UpstreamRejected):
@@ -238,6 +251,7 @@ ANTHROPIC_ERROR_TYPES = {
     429: "rate_limit_error",
     431: "request_too_large",
     503: "overloaded_error",
+    504: "timeout_error",
     529: "overloaded_error",
 }
 

@@ -49,6 +49,8 @@ class OpenAIStreamSink:
             if data.get("usage") and not data.get("choices"):
                 self._usage = data, raw
                 continue
+            if "anthropic" in data:
+                continue  # an Anthropic-only event (a thinking signature, a server tool): not this wire's
             self._last = data
             parts += (b"data: ", raw if raw is not None else orjson.dumps(data), b"\n\n")
         if parts:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from pointsman.providers.base import Json
+from pointsman.routing.capabilities import prompt_bytes
 
 if TYPE_CHECKING:
     from pointsman.catalog.model import CatalogModel
@@ -17,9 +18,16 @@ if TYPE_CHECKING:
 async def count_prompt(gateway: Gateway, name: str, canonical: Json, size: int) -> int:
     """The canonical request's input tokens, counted with the tokenizer family of the model `name`
     resolves to (a route: its default); `size` is the body's, to count large prompts aside."""
-    model = _counted_by(gateway, name)
+    return await prompt_tokens(gateway, canonical, _counted_by(gateway, name), size)
+
+
+async def prompt_tokens(
+    gateway: Gateway, canonical: Json, model: CatalogModel, size: int | None = None
+) -> int:
+    """The canonical prompt's tokens (messages and tools) by `model`'s tokenizer family."""
     tokens, upstream, tokenizer = gateway.tokens, model.upstream, model.tokenizer
     await tokens.ready(upstream, tokenizer)
+    size = prompt_bytes(canonical) if size is None else size
     count = await tokens.count_messages_aside(canonical["messages"], upstream, tokenizer, size)
     if canonical.get("tools"):
         count += tokens.count(orjson.dumps(canonical["tools"]).decode(), upstream, tokenizer)

@@ -2,40 +2,71 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from pointsman.api.counting import count_prompt
-from pointsman.api.http import parse_json_object, read_body, send_json
+from pointsman.api.counting import count_prompt, prompt_tokens
+from pointsman.api.http import Scope, parse_json_object, read_body, send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, to_canonical, to_message
+from pointsman.engine import AnswerMeta
+from pointsman.providers.anthropic.answer import MessagesStreamRenderer, to_message
+from pointsman.providers.anthropic.inbound import to_canonical
+from pointsman.providers.base import Json
+from pointsman.usage import Usage
 
 if TYPE_CHECKING:
     from pointsman.compose import Gateway
 
 
+def betas_of(scope: Scope) -> tuple[str, ...]:
+    """The `anthropic-beta` header's values (every header of that name, comma-separated)."""
+    found: list[str] = []
+    for key, value in scope["headers"]:
+        if key == b"anthropic-beta":
+            found += [b.strip() for b in bytes(value).decode("latin-1").split(",") if b.strip()]
+    return tuple(found)
+
+
+def _stops(body: Json) -> tuple[str, ...]:
+    stops: Any = body.get("stop_sequences")
+    return tuple(s for s in stops if type(s) is str) if type(stops) is list else ()
+
+
 async def messages(gateway: Gateway, request: Request) -> None:
     async with gateway_call(gateway, request, "messages") as call:
         require_model(call.body)
-        call.body = to_canonical(call.body)
+        stops = _stops(call.body)
+        call.body = to_canonical(call.body, betas_of(request.scope))
         check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
+        message_id = "msg_" + request.id.removeprefix("req_")
         watch = request.watch()
         try:
             if call.stream:
-                message_id = "msg_" + request.id.removeprefix("req_")
-                sink = RenderedStreamSink(
-                    request, watch, lambda m: MessagesStreamRenderer(m.model.name, message_id)
-                )
-                await gateway.engine.stream(call, sink)
+
+                async def prepare(meta: AnswerMeta) -> None:
+                    """message_start reports the prompt's tokens: the provider's count when it gave
+                    one up front (Anthropic), else the gateway's own, made as count_tokens makes it."""
+                    if meta.usage is None:
+                        counted = await prompt_tokens(gateway, call.body, meta.model)
+                        meta.usage = Usage(input_tokens=counted, estimated=True)
+
+                def renderer(meta: AnswerMeta) -> MessagesStreamRenderer:
+                    return MessagesStreamRenderer(meta.model.name, message_id, meta.usage, stops)
+
+                await gateway.engine.stream(call, RenderedStreamSink(request, watch, renderer, prepare=prepare))
             else:
                 answer = await gateway.engine.complete(call)
-                body = orjson.dumps(to_message(answer.completion.data, answer.meta.model.name, answer.usage))
+                message = to_message(
+                    answer.completion, answer.meta.model.name, answer.usage, message_id, stops
+                )
                 watch.stop()
-                await send_json(request.send, 200, body, answer_headers(answer.meta, answer.cost))
+                await send_json(
+                    request.send, 200, orjson.dumps(message), answer_headers(answer.meta, answer.cost)
+                )
         finally:
             watch.stop()
 

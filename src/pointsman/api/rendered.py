@@ -7,7 +7,7 @@ and, when its stream is not SSE, the content type it goes out as.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Protocol
 
@@ -36,12 +36,15 @@ class RenderedStreamSink:
         watch: DisconnectWatch,
         make: Callable[[AnswerMeta], Renderer],
         headers: Headers = SSE_HEADERS,
+        prepare: Callable[[AnswerMeta], Awaitable[None]] | None = None,
     ) -> None:
+        """`prepare` is awaited before the renderer is made (to count the prompt for its start)."""
         self._request = request
         self._headers = headers
         self._send = request.send
         self._watch = watch
         self._make = make
+        self._prepare = prepare
         self._renderer: Renderer | None = None
 
     @property
@@ -49,6 +52,8 @@ class RenderedStreamSink:
         return self._renderer is not None
 
     async def start(self, meta: AnswerMeta) -> None:
+        if self._prepare is not None:
+            await self._prepare(meta)
         self._renderer = self._make(meta)
         self._request.end_stream = self.fail
         headers = [*self._headers, *safe_headers(answer_headers(meta, with_cost=False))]

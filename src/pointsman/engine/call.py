@@ -87,6 +87,8 @@ class AnswerMeta:
     """Set when the client asked for the trace."""
     adapted: tuple[str, ...] = ()
     """What translation adapted so far (`x-pointsman-adapted`): always told, never silent."""
+    usage: Usage | None = None
+    """A stream's usage as the provider reported it before the answer (Anthropic's prompt count)."""
 
 
 @dataclass(slots=True)

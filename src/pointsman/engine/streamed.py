@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from pointsman.engine.book import Candidate, Failed, Live
 from pointsman.engine.budget import Budget
 from pointsman.engine.costs import partial, priced
+from pointsman.engine.fit import chat_request
 from pointsman.engine.progress import Progress
 from pointsman.errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
 from pointsman.providers.base import Json, Provider
-from pointsman.routing import carry
 from pointsman.upstream.client import UpstreamClient, UpstreamStream
 from pointsman.upstream.sse import SSEEvent
 
@@ -67,9 +67,7 @@ class StreamedAttempt:
 
     async def open(self, client: UpstreamClient, body: Json, trace: Trace) -> None:
         model = self.attempt.model
-        request = carry.fitted_request(self.provider, body, model, stream_usage=True)
-        if request.adapted:
-            trace.adapt(*(f"{model.name}: {note}" for note in request.adapted))
+        request = chat_request(self.provider, body, model, trace, want_stream_usage=True)
         upstream = await client.open_stream(self.provider.endpoint, request)
         self._upstream = upstream
         if upstream.status >= 400:

@@ -58,7 +58,9 @@ async def stream_answer(run: Run, sink: ChunkSink) -> None:
 async def deliver(run: Run, current: StreamedAttempt, sink: ChunkSink) -> None:
     parts = [current]
     run.first_token = current.first_token
-    await sink.start(run.meta(current.live))
+    meta = run.meta(current.live)
+    meta.usage = current.translator.usage
+    await sink.start(meta)
     since = current.flowing_since  # stream_timeout bounds the whole answer, continuations included
     while True:
         error = await _pipe(run, current, sink, since)

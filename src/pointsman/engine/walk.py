@@ -96,8 +96,12 @@ class Walk:
         run = self._run
         try:
             capabilities.check(run.call.body, run.endpoint, model)
-            if run.parts.strict and run.endpoint == "chat":
-                carry.fits(run.call.body, model)
+            if run.endpoint == "chat":
+                if run.parts.strict:
+                    carry.fits(run.call.body, model)
+                refused = run.parts.providers[model.provider].refusal(run.call.body, model.name)
+                if refused is not None:
+                    raise refused
             await run.check_context(model)
         except PointsmanError as error:
             if not quiet:

@@ -12,10 +12,10 @@ from pointsman.engine.budget import Budget
 from pointsman.engine.call import Answer
 from pointsman.engine.checks import CheckFailure, check_answer
 from pointsman.engine.costs import answer_texts, estimate, priced
+from pointsman.engine.fit import chat_request
 from pointsman.engine.run import Run
 from pointsman.errors import UpstreamError, UpstreamTimeout
 from pointsman.providers.base import Completion, Json
-from pointsman.routing import carry
 from pointsman.usage import Usage
 
 
@@ -87,9 +87,8 @@ class _Once:
         model = candidate.attempt.model
         provider = run.parts.providers[model.provider]
         if run.endpoint == "chat":
-            request = carry.fitted_request(provider, _body_for(run, candidate), model, stream_usage=False)
-            if request.adapted:
-                run.call.trace.adapt(*(f"{model.name}: {note}" for note in request.adapted))
+            body = _body_for(run, candidate)
+            request = chat_request(provider, body, model, run.call.trace, want_stream_usage=False)
         else:
             request = provider.embeddings_request(run.call.body, model.upstream)
         response = await run.parts.upstream().send(provider.endpoint, request, within=within)

@@ -31,6 +31,8 @@ class Answer:
     tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str = "stop"
     """stop, length or tool_calls (the canonical names; each fake maps them to its wire)."""
+    stop_sequence: str | None = None
+    """The stop sequence the answer ended on (cut before it, as the providers do)."""
 
 
 def pieces(text: str) -> list[str]:
@@ -129,15 +131,15 @@ def answer(ask: Ask, reply: str | None = None, *, preamble: str = "", obeys: boo
     text = _text(ask, reply, preamble)
     if ask.prefill and text.startswith(ask.prefill):
         text = text[len(ask.prefill) :]
-    finish = "stop"
+    finish, matched = "stop", None
     for stop in ask.stop:
         if stop and stop in text:
-            text = text[: text.index(stop)]
+            text, matched = text[: text.index(stop)], stop
     if ask.max_tokens is not None:
         parts = pieces(text)
         if len(parts) > ask.max_tokens:
-            text, finish = "".join(parts[: ask.max_tokens]), "length"
-    return Answer(text, [], finish)
+            text, finish, matched = "".join(parts[: ask.max_tokens]), "length", None
+    return Answer(text, [], finish, matched)
 
 
 def _text(ask: Ask, reply: str | None, preamble: str) -> str:

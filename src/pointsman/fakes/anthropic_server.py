@@ -18,6 +18,57 @@ from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.faults import Fault
 
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+PARAMETERS = frozenset(
+    {
+        "model",
+        "messages",
+        "max_tokens",
+        "system",
+        "metadata",
+        "stop_sequences",
+        "stream",
+        "temperature",
+        "top_p",
+        "top_k",
+        "tools",
+        "tool_choice",
+        "thinking",
+        "service_tier",
+        "container",
+        "mcp_servers",
+        "context_management",
+        "output_config",
+        "output_format",
+        "inference_geo",
+        "fake_fault",
+    }
+)
+"""What the Messages API takes (and the fakes' own `fake_fault`): anything else is refused, as there."""
+BETA_FIELDS = {"context_management": "context-management-2025-06-27", "mcp_servers": "mcp-client-2025-04-04"}
+"""Fields the API takes only with their beta named in the `anthropic-beta` header."""
+
+
+def sign(thinking: str) -> str:
+    """The signature the fake gives a thinking block (and checks when the block comes back)."""
+    return "sig-" + hashlib.sha1(thinking.encode()).hexdigest()[:16]
+
+
+def refusal_of(body: dict[str, Any], betas: str) -> str | None:
+    """Why the real API would refuse this body: an unknown field, a field without its beta, or a
+    thinking block in the history whose signature is not the one the API gave it."""
+    unknown = sorted(set(body) - PARAMETERS)
+    if unknown:
+        return f"{unknown[0]}: Extra inputs are not permitted"
+    for field, beta in BETA_FIELDS.items():
+        if field in body and beta not in betas:
+            return f"{field}: Extra inputs are not permitted (this field needs the {beta} beta)"
+    for i, message in enumerate(body.get("messages") or ()):
+        content = message.get("content") if isinstance(message, dict) else None
+        for j, block in enumerate(content if isinstance(content, list) else ()):
+            thinking = isinstance(block, dict) and block.get("type") == "thinking"
+            if thinking and block.get("signature") != sign(str(block.get("thinking"))):
+                return f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
+    return None
 
 
 def anthropic_error(
@@ -100,6 +151,27 @@ def thinking_unreplayed(body: dict[str, Any]) -> str | None:
     )
 
 
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, **data}) + b"\n\n"
+
+
+def _thought_frames(block: dict[str, Any], index: int) -> list[bytes]:
+    """A thinking block streamed word by word and then its signature; a redacted one arrives whole."""
+    if block["type"] == "redacted_thinking":
+        return [
+            _event("content_block_start", {"index": index, "content_block": block}),
+            _event("content_block_stop", {"index": index}),
+        ]
+    start = {"type": "thinking", "thinking": "", "signature": ""}
+    frames = [_event("content_block_start", {"index": index, "content_block": start})]
+    for piece in pieces(block["thinking"]):
+        delta = {"type": "thinking_delta", "thinking": piece}
+        frames.append(_event("content_block_delta", {"index": index, "delta": delta}))
+    signature = {"type": "signature_delta", "signature": block["signature"]}
+    frames.append(_event("content_block_delta", {"index": index, "delta": signature}))
+    return [*frames, _event("content_block_stop", {"index": index})]
+
+
 class FakeAnthropic(FakeProvider):
     """`api_key`, when set, must arrive as `x-api-key` (or `Authorization: Bearer`)."""
 
@@ -164,6 +236,9 @@ class FakeAnthropic(FakeProvider):
         body, spec, fault = begun
         if not isinstance(body.get("max_tokens"), int):
             return anthropic_error(400, "max_tokens: Field required")
+        problem = refusal_of(body, request.headers.get("anthropic-beta", ""))
+        if problem is not None:
+            return anthropic_error(400, problem)
         if spec.context_window is not None and self._prompt_tokens(body) > spec.context_window:
             count = self._prompt_tokens(body)
             return anthropic_error(400, f"prompt is too long: {count} tokens > {spec.context_window} maximum")
@@ -175,16 +250,18 @@ class FakeAnthropic(FakeProvider):
         if refused is not None:
             return refused
         ans = answer(ask, spec.reply, preamble=spec.preamble, obeys=spec.obeys)
-        thinking = (body.get("thinking") or {}).get("type") == "enabled"
+        thinking = (body.get("thinking") or {}).get("type") in ("enabled", "adaptive")
         thought = "Let me think about this step by step." if thinking else ""
         usage = self._usage(body, spec, ans, fault)
         if thinking and "output_tokens" in usage and usage["output_tokens"]:
             usage["output_tokens"] += self.tokens.count(thought, "claude")
         ident = "msg_" + hashlib.sha1(orjson.dumps(body.get("messages"))).hexdigest()[:24]
-        stop_reason = _STOP[ans.finish_reason]
+        stop_reason = "stop_sequence" if ans.stop_sequence is not None else _STOP[ans.finish_reason]
         content: list[dict[str, Any]] = (
-            [{"type": "thinking", "thinking": thought, "signature": "sig-fake"}] if thought else []
+            [{"type": "thinking", "thinking": thought, "signature": sign(thought)}] if thought else []
         )
+        if thought and "redact" in ask.last_user:  # a thought the safety systems encrypted
+            content.append({"type": "redacted_thinking", "data": "redacted-" + sign(ask.last_user)})
         content += [{"type": "text", "text": ans.text}] if ans.text else []
         content += [
             {
@@ -202,7 +279,7 @@ class FakeAnthropic(FakeProvider):
             "model": body["model"],
             "content": content,
             "stop_reason": stop_reason,
-            "stop_sequence": None,
+            "stop_sequence": ans.stop_sequence,
             "usage": usage,
         }
         if body.get("stream"):
@@ -211,9 +288,7 @@ class FakeAnthropic(FakeProvider):
         return web.Response(body=orjson.dumps(message), content_type="application/json")
 
     def _frames(self, message: dict[str, Any], ans: Answer) -> list[bytes]:
-        def event(name: str, data: dict[str, Any]) -> bytes:
-            return b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, **data}) + b"\n\n"
-
+        event = _event
         usage = message["usage"]
         start_usage = {**usage, "output_tokens": 1}
         frames = [
@@ -224,27 +299,11 @@ class FakeAnthropic(FakeProvider):
         ]
         index = 0
         for block in message["content"]:
-            if block["type"] != "thinking":
-                continue
-            start: dict[str, Any] = {"type": "thinking", "thinking": "", "signature": ""}
-            frames.append(event("content_block_start", {"index": index, "content_block": start}))
-            for piece in pieces(block["thinking"]):
-                frames.append(
-                    event(
-                        "content_block_delta",
-                        {"index": index, "delta": {"type": "thinking_delta", "thinking": piece}},
-                    )
-                )
-            frames.append(
-                event(
-                    "content_block_delta",
-                    {"index": index, "delta": {"type": "signature_delta", "signature": block["signature"]}},
-                )
-            )
-            frames.append(event("content_block_stop", {"index": index}))
-            index += 1
+            if block["type"] in ("thinking", "redacted_thinking"):
+                frames += _thought_frames(block, index)
+                index += 1
         if ans.text:
-            start = {"type": "text", "text": ""}
+            start: dict[str, Any] = {"type": "text", "text": ""}
             frames.append(event("content_block_start", {"index": index, "content_block": start}))
             frames.append(event("ping", {}))
             for piece in pieces(ans.text):
@@ -267,7 +326,10 @@ class FakeAnthropic(FakeProvider):
                 frames.append(event("content_block_delta", {"index": index, "delta": delta}))
             frames.append(event("content_block_stop", {"index": index}))
             index += 1
-        end: dict[str, Any] = {"stop_reason": message["stop_reason"], "stop_sequence": None}
+        end: dict[str, Any] = {
+            "stop_reason": message["stop_reason"],
+            "stop_sequence": message["stop_sequence"],
+        }
         frames.append(
             event("message_delta", {"delta": end, "usage": {"output_tokens": usage["output_tokens"]}})
         )

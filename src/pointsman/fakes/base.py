@@ -39,6 +39,12 @@ class FakeModel:
     reasoning_tokens: int = 0
     context_window: int | None = None
     """Prompts longer than this get the provider's context-length error."""
+    max_output_tokens: int | None = None
+    """A larger output limit in the request is refused, as the providers do."""
+    reasoning: bool | None = None
+    """None: takes any parameter (a lenient OpenAI-shaped server). True or False: an OpenAI reasoning
+    or plain model, refusing what OpenAI refuses: unknown parameters, and `max_tokens` (reasoning:
+    it wants max_completion_tokens) or `reasoning_effort` (plain)."""
     prefill: str = "continue"
     """A trailing assistant message: `continue` it (Anthropic, DeepSeek), `ignore` it and answer
     afresh (OpenAI), or `reject` the request with a 400 (models that refuse prefill)."""

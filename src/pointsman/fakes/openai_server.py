@@ -54,6 +54,79 @@ def openai_error(
     )
 
 
+CHAT_PARAMETERS = frozenset(
+    {
+        "model",
+        "messages",
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "max_completion_tokens",
+        "max_tokens",
+        "metadata",
+        "modalities",
+        "n",
+        "parallel_tool_calls",
+        "prediction",
+        "presence_penalty",
+        "prompt_cache_key",
+        "prompt_cache_retention",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "seed",
+        "service_tier",
+        "stop",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "verbosity",
+        "web_search_options",
+        "fake_fault",
+    }
+)
+"""What OpenAI's chat completions take (and the fakes' own `fake_fault`); a model with OpenAI's rules
+refuses anything else, as OpenAI does."""
+
+
+def refused_by_rules(body: dict[str, Any], spec: FakeModel) -> web.Response | None:
+    """What OpenAI refuses: `metadata` without `store`; too large a limit; and of a model with its
+    rules (`spec.reasoning` set), unknown parameters, `max_tokens` for reasoning models and
+    `reasoning_effort` for the others."""
+    if body.get("metadata") is not None and body.get("store") is not True:
+        refusal = "The 'metadata' parameter is only allowed when 'store' is enabled."
+        return openai_error(400, refusal, param="metadata")
+    if spec.reasoning is not None:
+        unknown = sorted(set(body) - CHAT_PARAMETERS)
+        if unknown:
+            return openai_error(
+                400, f"Unrecognized request argument supplied: {unknown[0]}", param=unknown[0]
+            )
+        wrong = "max_tokens" if spec.reasoning else "reasoning_effort"
+        if wrong in body:
+            hint = " Use 'max_completion_tokens' instead." if spec.reasoning else ""
+            message = f"Unsupported parameter: '{wrong}' is not supported with this model.{hint}"
+            return openai_error(400, message, param=wrong, code="unsupported_parameter")
+    name = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+    limit = body.get(name)
+    if spec.max_output_tokens is not None and isinstance(limit, int) and limit > spec.max_output_tokens:
+        message = (
+            f"{name} is too large: {limit}. This model supports at most {spec.max_output_tokens} "
+            f"completion tokens, whereas you provided {limit}."
+        )
+        return openai_error(400, message, param=name, code="invalid_value")
+    return None
+
+
 def ask_from_openai(body: dict[str, Any]) -> Ask:
     messages = body.get("messages") or []
     ask = Ask(model=str(body.get("model")))
@@ -153,9 +226,9 @@ class FakeOpenAI(FakeProvider):
         if isinstance(begun, web.StreamResponse):
             return begun
         body, spec, fault = begun
-        if body.get("metadata") is not None and body.get("store") is not True:  # as OpenAI answers
-            refusal = "The 'metadata' parameter is only allowed when 'store' is enabled."
-            return openai_error(400, refusal, param="metadata")
+        refused = refused_by_rules(body, spec)
+        if refused is not None:
+            return refused
         model = str(body["model"])
         prompt_tokens = self.tokens.count_messages(body.get("messages"), "gpt-4o")
         if spec.context_window is not None and prompt_tokens > spec.context_window:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pointsman.errors import UpstreamError
+from pointsman.errors import InvalidRequest, UpstreamError
 from pointsman.redact import PLAIN, Redactor
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
@@ -51,6 +51,9 @@ class Endpoint:
     read_timeout: float
     stream_usage: bool
     strip_fields: tuple[str, ...] = ()
+    features: frozenset[str] = frozenset()
+    """What an OpenAI-shaped endpoint takes beyond plain chat (its preset knows): `top_k`, `file`
+    parts, `max_completion_tokens` (its reasoning models refuse `max_tokens`)."""
     ca_file: str = ""
     redactor: Redactor = PLAIN
     """Keeps every secret of the gateway's config (not only this provider's) out of what this
@@ -83,6 +86,9 @@ class Completion:
     data: Json
     usage: Usage | None
     raw: bytes | None = None
+    native: Json | None = None
+    """The provider's own answer when its wire is not the canonical one (an Anthropic message), so a
+    surface of that wire can return it losslessly (thinking signatures, server-tool blocks)."""
 
 
 @dataclass(slots=True)
@@ -112,6 +118,11 @@ class Provider(Protocol):
     def parse_chat(self, response: UpstreamResponse) -> Completion: ...
 
     def stream_translator(self) -> StreamTranslator: ...
+
+    def refusal(self, body: Json, model: str) -> InvalidRequest | None:
+        """Why this wire cannot carry `body` for the catalog model `model` (a field or block it has no
+        equivalent of, e.g. an Anthropic server tool for an OpenAI model), or None. Asked before
+        routing tries the model, so a route can skip it for one that can."""
 
     def embeddings_request(self, body: Json, upstream_model: str) -> UpstreamRequest: ...
 

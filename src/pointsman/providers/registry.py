@@ -24,32 +24,46 @@ class Preset:
     auth_header: str = "authorization"
     stream_usage: bool = True
     strip_fields: tuple[str, ...] = ()
+    features: frozenset[str] = frozenset()
+    """What an OpenAI-shaped vendor takes beyond plain chat: `top_k`, `file` parts (PDFs),
+    `max_completion_tokens` (its reasoning models refuse `max_tokens`)."""
     local: bool = False
     """A server on this machine (no key needed)."""
 
 
+_OPENAI = frozenset({"file", "max_completion_tokens"})
+_TOP_K = frozenset({"top_k"})
+
 PRESETS: dict[str, Preset] = {
-    "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", features=_OPENAI),
     "anthropic": Preset("anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", "x-api-key"),
     "gemini": Preset(
         "gemini", "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY", "x-goog-api-key"
     ),
     # Azure's v1 API is OpenAI-shaped; put your resource name into base_url
     "azure": Preset(
-        "openai", "https://RESOURCE.openai.azure.com/openai/v1", "AZURE_OPENAI_API_KEY", "api-key"
+        "openai",
+        "https://RESOURCE.openai.azure.com/openai/v1",
+        "AZURE_OPENAI_API_KEY",
+        "api-key",
+        features=_OPENAI,
     ),
     "deepseek": Preset("openai", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY"),
     "mistral": Preset("openai", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"),
     "groq": Preset("openai", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
-    "together": Preset("openai", "https://api.together.xyz/v1", "TOGETHER_API_KEY"),
-    "fireworks": Preset("openai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"),
-    "openrouter": Preset("openai", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
+    "together": Preset("openai", "https://api.together.xyz/v1", "TOGETHER_API_KEY", features=_TOP_K),
+    "fireworks": Preset(
+        "openai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY", features=_TOP_K
+    ),
+    "openrouter": Preset(
+        "openai", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", features=_TOP_K | {"file"}
+    ),
     "xai": Preset("openai", "https://api.x.ai/v1", "XAI_API_KEY"),
     "qwen": Preset("openai", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY"),
-    "vllm": Preset("openai", "http://127.0.0.1:8000/v1", local=True),
+    "vllm": Preset("openai", "http://127.0.0.1:8000/v1", local=True, features=_TOP_K),
     "ollama": Preset("openai", "http://127.0.0.1:11434/v1", local=True),
-    "lmstudio": Preset("openai", "http://127.0.0.1:1234/v1", local=True),
-    "llamacpp": Preset("openai", "http://127.0.0.1:8080/v1", local=True),
+    "lmstudio": Preset("openai", "http://127.0.0.1:1234/v1", local=True, features=_TOP_K),
+    "llamacpp": Preset("openai", "http://127.0.0.1:8080/v1", local=True, features=_TOP_K),
 }
 
 WIRE_TYPES: dict[str, Callable[[Endpoint], Provider]] = {

@@ -81,8 +81,10 @@ def prompt_bytes(body: dict[str, Any]) -> int:
 def check_context(prompt_tokens: int, model: CatalogModel) -> None:
     window = model.context_window
     if window is not None and prompt_tokens > window:
-        raise ContextLengthExceeded(
+        error = ContextLengthExceeded(
             f"This request has about {prompt_tokens} prompt tokens, more than the {window}-token context "
             f"window of '{model.name}'. Shorten the conversation or choose a model with a larger window.",
             param="messages",
         )
+        error.tokens, error.limit = prompt_tokens, window
+        raise error

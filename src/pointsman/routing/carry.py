@@ -16,7 +16,7 @@ import orjson
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.errors import InvalidRequest
-from pointsman.providers.base import Json, Provider, UpstreamRequest
+from pointsman.providers.base import Json
 
 INPUT = {
     "type": "object",
@@ -43,12 +43,15 @@ def fits(body: Json, model: CatalogModel) -> None:
             )
 
 
-def for_model(body: Json, model: CatalogModel) -> tuple[Json, list[str]]:
-    """`body` as `model` can take it, and notes on what was adapted."""
+def for_model(body: Json, model: CatalogModel, *, keep_effort: bool = False) -> tuple[Json, list[str]]:
+    """`body` as `model` can take it, and notes on what was adapted. `keep_effort`: the reasoning
+    effort stays (the target gets the client's own thinking settings anyway)."""
     notes: list[str] = []
     caps = model.capabilities
     out = body
     for field, (capability, why) in _LOST.items():
+        if field == "reasoning_effort" and keep_effort:
+            continue
         if out.get(field) is not None and capability not in caps:
             out = {k: v for k, v in out.items() if k != field}
             notes.append(f"{field}: left out, {why}")
@@ -58,17 +61,6 @@ def for_model(body: Json, model: CatalogModel) -> tuple[Json, list[str]]:
     if "custom_tools" not in caps:
         out = _custom_as_functions(out, notes)
     return out, notes
-
-
-def fitted_request(
-    provider: Provider, body: Json, model: CatalogModel, *, stream_usage: bool
-) -> UpstreamRequest:
-    """The provider's request for `model`, from the body fitted to it (notes included)."""
-    fitted, notes = for_model(body, model)
-    request = provider.chat_request(fitted, model.upstream, want_stream_usage=stream_usage)
-    if notes:
-        request.adapted = (*notes, *request.adapted)
-    return request
 
 
 def _as_function(custom: Json) -> Json:

@@ -6,12 +6,21 @@ import orjson
 
 from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
 from pointsman.providers.anthropic.errors import classify
+from pointsman.providers.anthropic.fields import BETAS
 from pointsman.providers.anthropic.request import keep_thinking_valid, responses_extras, to_anthropic
 from pointsman.providers.anthropic.response import to_openai
 from pointsman.providers.anthropic.stream import AnthropicStreamTranslator
 from pointsman.providers.base import Completion, Endpoint, Json, UpstreamRequest, UpstreamResponse
 
 API_VERSION = "2023-06-01"
+
+
+def with_betas(headers: dict[str, str], betas: list[str]) -> dict[str, str]:
+    """The client's `anthropic-beta` values after any the provider's config sets, each once."""
+    key = next((k for k in headers if k.lower() == "anthropic-beta"), "anthropic-beta")
+    configured = [b.strip() for b in headers.get(key, "").split(",") if b.strip()]
+    merged = configured + [b for b in betas if b not in configured]
+    return {**{k: v for k, v in headers.items() if k != key}, "anthropic-beta": ",".join(merged)}
 
 
 class AnthropicProvider:
@@ -27,10 +36,17 @@ class AnthropicProvider:
         self._headers = headers
 
     def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
-        out = to_anthropic(body, upstream_model)
-        notes = (*responses_extras(body, out), *keep_thinking_valid(body, out))
+        notes: list[str] = []
+        out = to_anthropic(body, upstream_model, notes)
+        notes += (*responses_extras(body, out), *keep_thinking_valid(body, out))
+        vendor = body.get("anthropic")
+        betas = vendor.get(BETAS) if isinstance(vendor, dict) else None
+        headers = with_betas(self._headers, betas) if betas else self._headers
         stream = bool(out.get("stream"))
-        return UpstreamRequest(self._url, self._headers, orjson.dumps(out), stream=stream, adapted=notes)
+        return UpstreamRequest(self._url, headers, orjson.dumps(out), stream=stream, adapted=tuple(notes))
+
+    def refusal(self, body: Json, model: str) -> InvalidRequest | None:
+        return None  # the Messages API carries everything the Anthropic surface takes
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
         try:
@@ -43,7 +59,7 @@ class AnthropicProvider:
                 provider=self.endpoint.name,
             )
         completion, usage = to_openai(data)
-        return Completion(data=completion, usage=usage)
+        return Completion(data=completion, usage=usage, native=data)
 
     def stream_translator(self) -> AnthropicStreamTranslator:
         return AnthropicStreamTranslator(self.endpoint)

@@ -1,5 +1,20 @@
-"""The Anthropic Messages format as an inbound surface: its request → canonical, canonical → its
-response and its SSE events. Pure; the stream renderer is one object per stream."""
+"""The Anthropic Messages format as an inbound surface: its request → the canonical request. Pure.
+
+What has a canonical form is mapped (text, images, tool calls and results, documents as file parts,
+`thinking`/`output_config.effort` as `reasoning_effort`, `top_k`). What only Anthropic's API knows
+stays with the canonical request in Anthropic's own form, under the key `anthropic`, so an Anthropic
+target gets the client's values intact and every other target can say what it adapts or refuses:
+
+- the request's `anthropic`: every top-level field with no canonical form, as sent (`thinking`,
+  `output_config`, `metadata`, `context_management`, `service_tier`, `container`, `mcp_servers`,
+  the original `tools` and `tool_choice`, fields this gateway does not know), plus `betas` (the
+  `anthropic-beta` header) and `server_tools` (tools without an `input_schema`);
+- a message's `anthropic`: an assistant turn's blocks, or a tool_result block, when the canonical
+  form would lose something (thinking and its signature, server-tool blocks, citations, is_error,
+  cache_control);
+- a content part's `anthropic`: the block it came from, when it has more than the part says
+  (a document's title); a block with no canonical form at all is a part of type `anthropic`.
+"""
 
 from __future__ import annotations
 
@@ -7,73 +22,123 @@ from typing import Any
 
 import orjson
 
-from pointsman.errors import InvalidRequest, PointsmanError
+from pointsman.errors import InvalidRequest
+from pointsman.providers.anthropic.fields import canonical_fields
 from pointsman.providers.base import Json
-from pointsman.shape import (
-    need_array,
-    need_object,
-    need_string,
-    optional_object,
-    optional_string,
-    string_list,
-    wrong_type,
-)
-from pointsman.usage import Usage
-
-STOP_REASON = {
-    "stop": "end_turn",
-    "length": "max_tokens",
-    "tool_calls": "tool_use",
-    "function_call": "tool_use",
-    "content_filter": "refusal",
-}
-
+from pointsman.shape import need_array, need_object, need_string, optional_object, wrong_type
 
 _TURN = "messages[{}].content"
 _BLOCK = "messages[{}].content[{}]"
 """Where a content block is (with its turn's index and its own), named in errors."""
 _RESULT_CONTENT = _BLOCK + ".content"
 _USE_INPUT, _USE_ID, _USE_NAME = _BLOCK + ".input", _BLOCK + ".id", _BLOCK + ".name"
+_PLAIN = {
+    "text": frozenset({"type", "text", "cache_control"}),
+    "image": frozenset({"type", "source", "cache_control"}),
+}
+"""The keys a block may have for its canonical part to say all of it."""
+_PLAIN_TEXT = frozenset({"type", "text"})
+_PLAIN_USE = frozenset({"type", "id", "name", "input"})
+_PLAIN_RESULT = frozenset({"type", "tool_use_id", "content"})
 
 
-def _part(block: Json, i: int, j: int) -> Json | None:
+def _part(block: Json, where: str, *at: int) -> Json:
+    """One user (or tool result) content block → its canonical part."""
     kind = block.get("type")
     if kind == "text":
         text = block.get("text")
         if type(text) is not str:
-            raise wrong_type(_BLOCK + ".text", "a string", text, i, j)
-        return {"type": "text", "text": text}
-    if kind == "image":
-        return {"type": "image_url", "image_url": {"url": _image_url(block.get("source"), i, j)}}
-    if type(kind) is not str:
-        raise wrong_type(_BLOCK + ".type", "a string", kind, i, j)
-    return None  # thinking and server-tool blocks have no canonical form
+            raise wrong_type(where + ".text", "a string", text, *at)
+        part: Json = {"type": "text", "text": text}
+    elif kind == "image" and (url := _image_url(block.get("source"), where, *at)) is not None:
+        part = {"type": "image_url", "image_url": {"url": url}}
+    elif kind == "document":
+        part = _document(block, where, *at)
+    elif type(kind) is not str:
+        raise wrong_type(where + ".type", "a string", kind, *at)
+    else:  # search results, Files API images, container uploads, ...: only Anthropic knows them
+        return {"type": "anthropic", "anthropic": block}
+    if "cache_control" in block:
+        part["cache_control"] = block["cache_control"]
+    if kind == "document" or not _PLAIN[kind].issuperset(block):
+        part["anthropic"] = block
+    return part
 
 
-def _image_url(source: Any, i: int, j: int) -> str:
-    where = _BLOCK + ".source"
-    if need_object(source, where, i, j).get("type") == "base64":
-        media = need_string(source.get("media_type", "image/png"), where + ".media_type", i, j)
-        return f"data:{media};base64,{need_string(source.get('data'), where + '.data', i, j)}"
-    return need_string(source.get("url"), where + ".url", i, j)
+def _image_url(source: Any, where: str, *at: int) -> str | None:
+    """A base64 or URL image source as a URL; None for a source only Anthropic knows (a file id)."""
+    where += ".source"
+    kind = need_object(source, where, *at).get("type")
+    if kind == "base64":
+        media = need_string(source.get("media_type", "image/png"), where + ".media_type", *at)
+        return f"data:{media};base64,{need_string(source.get('data'), where + '.data', *at)}"
+    if kind == "url" or (kind is None and "url" in source):
+        return need_string(source.get("url"), where + ".url", *at)
+    return None
 
 
-def _tool_text(content: Any, where: str, *at: int) -> str:
-    """A system prompt's or tool result's text: a string, or the text of its text blocks."""
+def _document(block: Json, where: str, *at: int) -> Json:
+    """A base64 document → a file part; a text one → its text; other sources (a URL, a file id)
+    have no canonical form."""
+    source = need_object(block.get("source"), where + ".source", *at)
+    kind = source.get("type")
+    if kind == "base64":
+        media = need_string(source.get("media_type", "application/pdf"), where + ".source.media_type", *at)
+        data = need_string(source.get("data"), where + ".source.data", *at)
+        name = block.get("title") if type(block.get("title")) is str else "document.pdf"
+        return {"type": "file", "file": {"file_data": f"data:{media};base64,{data}", "filename": name}}
+    if kind == "text":
+        return {"type": "text", "text": need_string(source.get("data"), where + ".source.data", *at)}
+    if kind == "content" and type(source.get("content")) is list:
+        blocks = source["content"]
+        if all(type(b) is dict and b.get("type") == "text" and type(b.get("text")) is str for b in blocks):
+            return {"type": "text", "text": "\n\n".join(b["text"] for b in blocks)}
+    return {"type": "anthropic"}
+
+
+def system_text(content: Any, where: str, *at: int) -> str:
+    """A system prompt's text: a string, or its text blocks joined by a blank line."""
     if content is None or type(content) is str:
         return content or ""
+    return "\n\n".join(p["text"] for p in system_parts(content, where, *at))
+
+
+def system_parts(content: Any, where: str, *at: int) -> list[Json]:
+    """A system prompt's text blocks as canonical text parts (each keeps its cache_control)."""
     if type(content) is not list:
         raise wrong_type(where, "a string or an array of content blocks", content, *at)
-    texts = []
+    parts = []
     for k, block in enumerate(content):
         if type(block) is not dict:
             raise wrong_type(where + "[{}]", "an object", block, *at, k)
         if block.get("type") == "text":
-            text = block.get("text")
-            if type(text) is not str:
-                raise wrong_type(where + "[{}].text", "a string", text, *at, k)
-            texts.append(text)
-    return "".join(texts)
+            parts.append(_part(block, where + "[{}]", *at, k))
+    return parts
+
+
+def _tool_result(block: Json, i: int, j: int) -> Json:
+    call_id = block.get("tool_use_id")
+    if type(call_id) is not str:
+        raise wrong_type(_BLOCK + ".tool_use_id", "a string", call_id, i, j)
+    content = block.get("content")
+    parts: list[Json] = []
+    if type(content) is list:
+        for k, inner in enumerate(content):
+            if type(inner) is not dict:
+                raise wrong_type(_RESULT_CONTENT + "[{}]", "an object", inner, i, j, k)
+            parts.append(_part(inner, _RESULT_CONTENT + "[{}]", i, j, k))
+    elif content is not None and type(content) is not str:
+        raise wrong_type(_RESULT_CONTENT, "a string or an array of content blocks", content, i, j)
+    body: str | list[Json]
+    if all(p["type"] == "text" for p in parts):
+        body = content if type(content) is str else "\n\n".join(p["text"] for p in parts)
+        body = f"[error] {body}" if block.get("is_error") else body
+    else:  # images (and documents) stay parts; an OpenAI target moves them after the results
+        body = [{"type": "text", "text": "[error]"}, *parts] if block.get("is_error") else parts
+    message: Json = {"role": "tool", "tool_call_id": call_id, "content": body}
+    if type(content) is not str or not _PLAIN_RESULT.issuperset(block):
+        message["anthropic"] = block
+    return message
 
 
 def _user(content: Any, i: int) -> list[Json]:
@@ -88,14 +153,9 @@ def _user(content: Any, i: int) -> list[Json]:
         if type(block) is not dict:
             raise wrong_type(_BLOCK, "an object", block, i, j)
         if block.get("type") == "tool_result":
-            text = _tool_text(block.get("content"), _RESULT_CONTENT, i, j)
-            call_id = block.get("tool_use_id")
-            if type(call_id) is not str:
-                raise wrong_type(_BLOCK + ".tool_use_id", "a string", call_id, i, j)
-            text = f"[error] {text}" if block.get("is_error") else text
-            out.append({"role": "tool", "tool_call_id": call_id, "content": text})
-        elif (part := _part(block, i, j)) is not None:
-            parts.append(part)
+            out.append(_tool_result(block, i, j))
+        else:
+            parts.append(_part(block, _BLOCK, i, j))
     if parts:
         out.append({"role": "user", "content": parts})
     return out
@@ -108,6 +168,7 @@ def _assistant(content: Any, i: int) -> Json:
         raise wrong_type(_TURN, "a string or an array of content blocks", content, i)
     texts: list[str] = []
     calls: list[Json] = []
+    plain = True  # the canonical message says all of it (one plain text, plain tool calls)
     for j, block in enumerate(content):
         if type(block) is not dict:
             raise wrong_type(_BLOCK, "an object", block, i, j)
@@ -117,13 +178,19 @@ def _assistant(content: Any, i: int) -> Json:
             if type(text) is not str:
                 raise wrong_type(_BLOCK + ".text", "a string", text, i, j)
             texts.append(text)
+            plain = plain and _PLAIN_TEXT.issuperset(block)
         elif kind == "tool_use":
             calls.append(_tool_use(block, i, j))
+            plain = plain and _PLAIN_USE.issuperset(block)
         elif type(kind) is not str:
             raise wrong_type(_BLOCK + ".type", "a string", kind, i, j)
+        else:  # thinking, redacted_thinking, server-tool use and results
+            plain = False
     message: Json = {"role": "assistant", "content": "".join(texts) or None}
     if calls:
         message["tool_calls"] = calls
+    if not plain or len(texts) > 1:
+        message["anthropic"] = content
     return message
 
 
@@ -137,28 +204,14 @@ def _tool_use(block: Json, i: int, j: int) -> Json:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_json}}
 
 
-def _tool_choice(choice: Any) -> tuple[Any, bool | None]:
-    if choice is None:
-        return None, None
-    need_object(choice, "tool_choice")
-    parallel = False if choice.get("disable_parallel_tool_use") else None
-    kind = choice.get("type")
-    if kind == "any":
-        return "required", parallel
-    if kind == "tool":
-        return {
-            "type": "function",
-            "function": {"name": need_string(choice.get("name"), "tool_choice.name")},
-        }, parallel
-    if kind == "none":
-        return "none", None
-    return "auto", parallel
-
-
 def _messages(body: Json) -> list[Json]:
     messages: list[Json] = []
-    system = _tool_text(body.get("system"), "system")
-    if system:
+    system = body.get("system")
+    if type(system) is list:
+        parts = system_parts(system, "system")
+        if parts:
+            messages.append({"role": "system", "content": parts})
+    elif system_text(system, "system"):
         messages.append({"role": "system", "content": system})
     if body.get("messages") is None:
         raise InvalidRequest("messages: Field required", param="messages")
@@ -169,7 +222,7 @@ def _messages(body: Json) -> list[Json]:
         elif role == "assistant":
             messages.append(_assistant(message.get("content"), i))
         elif role == "system":  # Claude Code sends these beside the top-level `system`; kept in place
-            text = _tool_text(message.get("content"), "messages[{}].content", i)
+            text = system_text(message.get("content"), "messages[{}].content", i)
             messages.append({"role": "system", "content": text})
         else:
             raise InvalidRequest(
@@ -178,36 +231,8 @@ def _messages(body: Json) -> list[Json]:
     return messages
 
 
-def _tools(tools: Any) -> list[Json]:
-    out = []
-    for i, tool in enumerate(need_array(tools, "tools")):
-        if "input_schema" not in need_object(tool, "tools[{}]", i):
-            continue  # a server tool (web search, code execution): nothing to translate
-        optional_string(tool.get("description"), "tools[{}].description", i)
-        function = {
-            "name": need_string(tool.get("name"), "tools[{}].name", i),
-            "description": tool.get("description") or "",
-            "parameters": need_object(tool["input_schema"], "tools[{}].input_schema", i),
-        }
-        out.append({"type": "function", "function": function})
-    return out
-
-
-def _response_format(body: Json) -> Json | None:
-    config = body.get("output_config")
-    optional_object(config, "output_config")
-    fmt = (config or {}).get("format") or body.get("output_format")
-    if fmt is None:
-        return None
-    need_object(fmt, "output_config.format" if config else "output_format")
-    if fmt.get("type") != "json_schema":
-        return None
-    schema = fmt.get("schema")
-    optional_object(schema, "output_config.format.schema" if config else "output_format.schema")
-    return {"type": "json_schema", "json_schema": {"name": "output", "schema": schema or {}}}
-
-
-def to_canonical(body: Json) -> Json:
+def to_canonical(body: Json, betas: tuple[str, ...] = ()) -> Json:
+    """`betas`: the `anthropic-beta` header's values, for an Anthropic target."""
     max_tokens = body.get("max_tokens")
     if type(max_tokens) is not int:
         raise InvalidRequest("max_tokens: Field required (an integer)", param="max_tokens")
@@ -215,152 +240,8 @@ def to_canonical(body: Json) -> Json:
     if stream is not None and type(stream) is not bool:
         raise wrong_type("stream", "a boolean", stream)
     out: Json = {"model": body.get("model"), "messages": _messages(body), "max_tokens": max_tokens}
-    tools = _tools(body["tools"]) if body.get("tools") is not None else []
-    if tools:
-        out["tools"] = tools
-    choice, parallel = _tool_choice(body.get("tool_choice"))
-    if choice is not None and tools:
-        out["tool_choice"] = choice
-    if parallel is False and tools:
-        out["parallel_tool_calls"] = False
-    if body.get("stop_sequences") is not None:
-        string_list(body["stop_sequences"], "stop_sequences")
-    for ours, theirs in (("stop", "stop_sequences"), ("temperature", "temperature"), ("top_p", "top_p")):
-        if body.get(theirs) is not None:
-            out[ours] = body[theirs]
-    fmt = _response_format(body)
-    if fmt is not None:
-        out["response_format"] = fmt
-    metadata = body.get("metadata")
-    user_id = metadata.get("user_id") if type(metadata) is dict else None
-    if isinstance(user_id, str):
-        out["user"] = user_id
+    canonical_fields(body, out, betas)
     if stream:
         out["stream"] = True
         out["stream_options"] = {"include_usage": True}
     return out
-
-
-def anthropic_usage(usage: Usage) -> Json:
-    fresh = usage.input_tokens - usage.cached_tokens - usage.cache_write_tokens
-    return {
-        "input_tokens": max(fresh, 0),
-        "cache_creation_input_tokens": usage.cache_write_tokens,
-        "cache_read_input_tokens": usage.cached_tokens,
-        "output_tokens": usage.output_tokens,
-    }
-
-
-def to_message(data: Json, model: str, usage: Usage) -> Json:
-    choice = (data.get("choices") or [{}])[0]
-    message = choice.get("message") or {}
-    content: list[Json] = []
-    if message.get("content"):
-        content.append({"type": "text", "text": message["content"]})
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") or {}
-        try:
-            arguments = orjson.loads(function.get("arguments") or "{}")
-        except orjson.JSONDecodeError:
-            arguments = {"_raw": function.get("arguments")}
-        content.append(
-            {
-                "type": "tool_use",
-                "id": call.get("id", ""),
-                "name": function.get("name", ""),
-                "input": arguments,
-            }
-        )
-    return {
-        "id": str(data.get("id") or "msg_pointsman"),
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": content,
-        "stop_reason": STOP_REASON.get(str(choice.get("finish_reason")), "end_turn"),
-        "stop_sequence": None,
-        "usage": anthropic_usage(usage),
-    }
-
-
-def event(name: str, data: Json) -> bytes:
-    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, **data}) + b"\n\n"
-
-
-class MessagesStreamRenderer:
-    """Canonical chunks → Anthropic events: one open block at a time, indexes 0, 1, 2, …"""
-
-    def __init__(self, model: str, message_id: str) -> None:
-        self._model = model
-        self._id = message_id
-        self._open: str | None = None  # "text" or "tool:<openai index>"
-        self._index = -1
-        self._finish: str | None = None
-        self.started = False
-
-    def start(self, usage_hint: Usage | None = None) -> bytes:
-        self.started = True
-        usage = anthropic_usage(usage_hint or Usage())
-        message: Json = {
-            "id": self._id,
-            "type": "message",
-            "role": "assistant",
-            "model": self._model,
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {**usage, "output_tokens": 0},
-        }
-        return event("message_start", {"message": message})
-
-    def _switch(self, key: str, block: Json) -> bytes:
-        out = self._close()
-        self._index += 1
-        self._open = key
-        return out + event("content_block_start", {"index": self._index, "content_block": block})
-
-    def _close(self) -> bytes:
-        if self._open is None:
-            return b""
-        self._open = None
-        return event("content_block_stop", {"index": self._index})
-
-    def chunk(self, data: Json) -> bytes:
-        out = b""
-        for choice in data.get("choices") or ():
-            if choice.get("index", 0) != 0:
-                continue
-            delta = choice.get("delta") or {}
-            text = delta.get("content")
-            if text:
-                if self._open != "text":
-                    out += self._switch("text", {"type": "text", "text": ""})
-                out += event(
-                    "content_block_delta",
-                    {"index": self._index, "delta": {"type": "text_delta", "text": text}},
-                )
-            for call in delta.get("tool_calls") or ():
-                key = f"tool:{call.get('index', 0)}"
-                function = call.get("function") or {}
-                if self._open != key:
-                    block = {
-                        "type": "tool_use",
-                        "id": call.get("id") or f"toolu_{self._index + 1}",
-                        "name": function.get("name", ""),
-                        "input": {},
-                    }
-                    out += self._switch(key, block)
-                if function.get("arguments"):
-                    delta_json = {"type": "input_json_delta", "partial_json": function["arguments"]}
-                    out += event("content_block_delta", {"index": self._index, "delta": delta_json})
-            if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
-        return out
-
-    def finish(self, usage: Usage) -> bytes:
-        stop = STOP_REASON.get(str(self._finish), "end_turn")
-        delta = {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": anthropic_usage(usage)}
-        return self._close() + event("message_delta", delta) + event("message_stop", {})
-
-    def error(self, error: PointsmanError) -> bytes:
-        return event("error", {"error": error.to_anthropic()["error"]})

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 
 from pointsman.errors import InvalidRequest
-from pointsman.providers.base import Json
+from pointsman.providers.anthropic.fields import BETAS, SERVER_TOOLS
+from pointsman.providers.base import Json, content_text
 
 DEFAULT_MAX_TOKENS = 4096
 # reasoning_effort → extended-thinking budget; Anthropic's smallest budget is 1024 tokens
@@ -21,7 +22,8 @@ THINKING_BUDGET = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096}
 _DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
 
 
-def _text_blocks(content: Any) -> list[Json]:
+def _blocks(content: Any) -> list[Json]:
+    """Canonical content → Anthropic blocks; a part that came from an Anthropic block is that block."""
     if isinstance(content, str):
         return [{"type": "text", "text": content}] if content else []
     blocks: list[Json] = []
@@ -29,15 +31,20 @@ def _text_blocks(content: Any) -> list[Json]:
         if not isinstance(part, dict):
             continue
         kind = part.get("type")
+        if isinstance(part.get("anthropic"), dict):
+            blocks.append(part["anthropic"])
+            continue
         if kind == "text" and part.get("text"):
             block: Json = {"type": "text", "text": part["text"]}
-            if "cache_control" in part:
-                block["cache_control"] = part["cache_control"]
-            blocks.append(block)
         elif kind == "image_url":
-            blocks.append(_image(part.get("image_url")))
+            block = _image(part.get("image_url"))
         elif kind == "file":
-            blocks.append(_document(part.get("file")))
+            block = _document(part.get("file"))
+        else:
+            continue
+        if "cache_control" in part:
+            block["cache_control"] = part["cache_control"]
+        blocks.append(block)
     return blocks
 
 
@@ -54,15 +61,22 @@ def _image(image: Any) -> Json:
 
 
 def _document(file: Any) -> Json:
-    """A canonical file part (a PDF inline, as a data URL) → a document block."""
-    data = file.get("file_data", "") if isinstance(file, dict) else ""
+    """An OpenAI file part (a base64 data URL) → a document block."""
+    data = file.get("file_data") if isinstance(file, dict) else None
     match = _DATA_URL.match(data) if isinstance(data, str) else None
     if match is None:
-        raise InvalidRequest("a file part must carry its file inline, as a base64 data URL", param="messages")
-    return {
+        raise InvalidRequest(
+            "a file part for an Anthropic model must carry its file_data as a base64 data URL "
+            "(a file_id names a file in OpenAI's storage)",
+            param="messages",
+        )
+    block: Json = {
         "type": "document",
         "source": {"type": "base64", "media_type": match["type"], "data": match["data"]},
     }
+    if isinstance(file.get("filename"), str):
+        block["title"] = file["filename"]
+    return block
 
 
 def _tool_use(call: Json) -> Json:
@@ -77,7 +91,35 @@ def _tool_use(call: Json) -> Json:
     return {"type": "tool_use", "id": call.get("id", ""), "name": function.get("name", ""), "input": parsed}
 
 
-def _messages(messages: list[Json]) -> tuple[list[Json], list[Json]]:
+def _assistant(message: Json, notes: list[str]) -> list[Json]:
+    original = message.get("anthropic")
+    if isinstance(original, list):  # the client's own blocks: thinking with its signature, server tools
+        kept = [b for b in original if not _unsigned(b)]
+        if len(kept) < len(original):
+            notes.append("thinking without a signature (another provider's answer) left out of the history")
+        return kept
+    blocks = _blocks(message.get("content"))
+    return blocks + [_tool_use(c) for c in message.get("tool_calls") or ()]
+
+
+def _unsigned(block: Any) -> bool:
+    """A thinking block Anthropic would refuse: one another provider's reasoning became."""
+    return isinstance(block, dict) and block.get("type") == "thinking" and not block.get("signature")
+
+
+def _tool_result(message: Json) -> Json:
+    original = message.get("anthropic")
+    if isinstance(original, dict):
+        return original
+    content = message.get("content")
+    if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") != "text" for p in content):
+        result: Any = _blocks(content)  # images (and documents) stay blocks of the result
+    else:
+        result = content if isinstance(content, str) else content_text(content)
+    return {"type": "tool_result", "tool_use_id": message.get("tool_call_id", ""), "content": result}
+
+
+def _messages(messages: list[Json], notes: list[str]) -> tuple[list[Json], list[Json]]:
     system: list[Json] = []
     out: list[Json] = []
 
@@ -92,32 +134,30 @@ def _messages(messages: list[Json]) -> tuple[list[Json], list[Json]]:
     for message in messages:
         role = message.get("role")
         if role in ("system", "developer"):
-            system.extend(_text_blocks(message.get("content")))
+            system.extend(_blocks(message.get("content")))
         elif role == "user":
-            add("user", _text_blocks(message.get("content")))
+            add("user", _blocks(message.get("content")))
         elif role == "assistant":
-            blocks = _text_blocks(message.get("content"))
-            blocks += [_tool_use(c) for c in message.get("tool_calls") or ()]
-            add("assistant", blocks)
+            add("assistant", _assistant(message, notes))
         elif role in ("tool", "function"):
-            content = message.get("content")
-            text = content if isinstance(content, str) else "".join(b["text"] for b in _text_blocks(content))
-            result = {"type": "tool_result", "tool_use_id": message.get("tool_call_id", ""), "content": text}
-            add("user", [result])
+            add("user", [_tool_result(message)])
     return system, out
 
 
+def _tool(tool: Json) -> Json:
+    function = tool.get("function") or {}
+    out = {
+        "name": function.get("name", ""),
+        "description": function.get("description", ""),
+        "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
+    }
+    if "cache_control" in tool:
+        out["cache_control"] = tool["cache_control"]
+    return out
+
+
 def _tools(body: Json) -> tuple[list[Json], Json | None]:
-    tools = [
-        {
-            "name": (t.get("function") or {}).get("name", ""),
-            "description": (t.get("function") or {}).get("description", ""),
-            "input_schema": (t.get("function") or {}).get("parameters")
-            or {"type": "object", "properties": {}},
-        }
-        for t in body.get("tools") or ()
-        if isinstance(t, dict)
-    ]
+    tools = [_tool(t) for t in body.get("tools") or () if isinstance(t, dict)]
     choice = body.get("tool_choice")
     mapped: Json | None = None
     if choice == "auto":
@@ -133,14 +173,16 @@ def _tools(body: Json) -> tuple[list[Json], Json | None]:
     return tools, mapped
 
 
-def to_anthropic(body: Json, upstream_model: str) -> Json:
+def to_anthropic(body: Json, upstream_model: str, notes: list[str] | None = None) -> Json:
+    """`notes` receives what was adapted. A request that came in on the Anthropic surface (it has
+    the `anthropic` key) gets its own values back: fields, tools, thinking, metadata as sent."""
     if isinstance(body.get("n"), int) and body["n"] > 1:
         raise InvalidRequest(
             "n > 1 is not supported by Anthropic models; send n separate requests", param="n"
         )
     if body.get("logprobs"):
         raise InvalidRequest("logprobs are not available from Anthropic models", param="logprobs")
-    system, messages = _messages(body.get("messages") or [])
+    system, messages = _messages(body.get("messages") or [], notes if notes is not None else [])
     out: Json = {
         "model": upstream_model,
         "messages": messages,
@@ -148,20 +190,43 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
     }
     if system:
         out["system"] = system
-    tools, choice = _tools(body)
-    if tools:
-        out["tools"] = tools
-    if choice is not None:
-        out["tool_choice"] = choice
     stop = body.get("stop")
     if stop:
         out["stop_sequences"] = [s for s in ([stop] if isinstance(stop, str) else stop) if s.strip()]
     if isinstance(body.get("temperature"), int | float):
         out["temperature"] = min(float(body["temperature"]), 1.0)
-    if isinstance(body.get("top_p"), int | float):
-        out["top_p"] = body["top_p"]
-    if isinstance(body.get("top_k"), int):
-        out["top_k"] = body["top_k"]
+    for name in ("top_p", "top_k"):
+        if isinstance(body.get(name), int | float):
+            out[name] = body[name]
+    vendor = body.get("anthropic")
+    if isinstance(vendor, dict):
+        out.update((k, v) for k, v in vendor.items() if k != BETAS and k != SERVER_TOOLS)
+        _budget_within(out, notes if notes is not None else [])
+    else:
+        _generated(body, out)
+    if body.get("stream"):
+        out["stream"] = True
+    return out
+
+
+def _budget_within(out: Json, notes: list[str]) -> None:
+    """A thinking budget must stay below max_tokens, which may have been clamped to the model's limit."""
+    thinking = out.get("thinking")
+    if not isinstance(thinking, dict):
+        return
+    budget = thinking.get("budget_tokens")
+    if isinstance(budget, int) and budget >= out["max_tokens"] > THINKING_BUDGET["minimal"]:
+        out["thinking"] = {**thinking, "budget_tokens": out["max_tokens"] - 1}
+        notes.append(f"thinking.budget_tokens {budget} lowered to {out['max_tokens'] - 1}, below max_tokens")
+
+
+def _generated(body: Json, out: Json) -> None:
+    """The fields an OpenAI-shaped request's own values become."""
+    tools, choice = _tools(body)
+    if tools:
+        out["tools"] = tools
+    if choice is not None:
+        out["tool_choice"] = choice
     fmt = body.get("response_format")
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
@@ -175,12 +240,9 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
         out["thinking"] = {"type": "enabled", "budget_tokens": budget}
         if out["max_tokens"] <= budget:  # the budget counts inside max_tokens: keep room for the answer
             out["max_tokens"] += budget
-        out.pop("temperature", None)  # thinking allows only the default sampling
+        out.pop("temperature", None)  # thinking allows only the default temperature
         out.pop("top_p", None)
         out.pop("top_k", None)
-    if body.get("stream"):
-        out["stream"] = True
-    return out
 
 
 # ---- what the Responses surface brings (its own small functions: the rest of the file is the

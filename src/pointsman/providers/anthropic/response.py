@@ -39,21 +39,18 @@ def usage_of(raw: Any) -> Usage | None:
     )
 
 
-def thinking_text(blocks: Any) -> str:
-    """The text of the answer's thinking blocks (chat's `reasoning_content`, as DeepSeek sends it)."""
-    return "".join(
-        str(b.get("thinking") or "")
-        for b in blocks or ()
-        if isinstance(b, dict) and b.get("type") == "thinking"
-    )
-
-
 def to_openai(data: Json) -> tuple[Json, Usage | None]:
+    """Thinking becomes `reasoning_content` (as DeepSeek and vLLM send it); a stop on a stop sequence
+    names it in the choice's `stop_reason` (vLLM's field). The whole Anthropic message stays with
+    the completion for the Anthropic surface (`Completion.native`)."""
     texts: list[str] = []
+    thoughts: list[str] = []
     calls: list[Json] = []
     for block in data.get("content") or ():
         if block.get("type") == "text":
             texts.append(block.get("text", ""))
+        elif block.get("type") == "thinking":
+            thoughts.append(block.get("thinking", ""))
         elif block.get("type") == "tool_use":
             arguments = orjson.dumps(block.get("input") or {}).decode()
             calls.append(
@@ -66,23 +63,23 @@ def to_openai(data: Json) -> tuple[Json, Usage | None]:
     message: Json = {"role": "assistant", "content": "".join(texts) if texts else None, "refusal": None}
     if calls:
         message["tool_calls"] = calls
-    thought = thinking_text(data.get("content"))
-    if thought:
-        message["reasoning_content"] = thought
+    if thoughts:
+        message["reasoning_content"] = "".join(thoughts)
     usage = usage_of(data.get("usage"))
+    choice: Json = {
+        "index": 0,
+        "message": message,
+        "logprobs": None,
+        "finish_reason": FINISH.get(str(data.get("stop_reason")), "stop"),
+    }
+    if data.get("stop_reason") == "stop_sequence" and isinstance(data.get("stop_sequence"), str):
+        choice["stop_reason"] = data["stop_sequence"]
     out: Json = {
         "id": data.get("id", ""),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": data.get("model", ""),
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "logprobs": None,
-                "finish_reason": FINISH.get(str(data.get("stop_reason")), "stop"),
-            }
-        ],
+        "choices": [choice],
     }
     if usage is not None:
         out["usage"] = usage_json(usage)

@@ -2,6 +2,10 @@
 
 Anthropic numbers every content block; OpenAI numbers only tool calls. Usage arrives in
 `message_start` (input and cache) and cumulatively in `message_delta` (output): last value wins.
+Thinking streams as `reasoning_content`; each event with no canonical form (a thinking block's
+start, signature and end, redacted thinking, server-tool blocks, citations) travels whole in a chunk
+of its own, `{"choices": [], "anthropic": event}`, for the Anthropic surface to replay (the chat
+surface leaves such chunks out).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pointsman.providers.openai.usage import usage_json
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
 
+_PLAIN_TEXT = frozenset({"type", "text"})
+
 
 class AnthropicStreamTranslator:
     def __init__(self, endpoint: Endpoint) -> None:
@@ -27,6 +33,8 @@ class AnthropicStreamTranslator:
         self.text: list[str] = []
         self._raw_usage: dict[str, Any] = {}
         self._tool_index: dict[int, int] = {}  # Anthropic block index → OpenAI tool_calls index
+        self._native: set[int] = set()
+        """Blocks whose start and end travel as they came (all but plain text and tool calls)."""
         self._base: Json = {
             "id": "",
             "object": "chat.completion.chunk",
@@ -64,10 +72,17 @@ class AnthropicStreamTranslator:
         self._merge_usage(message.get("usage"))
         return StreamOut([self._chunk({"role": "assistant", "content": ""})])
 
+    def _as_is(self, data: Json) -> StreamOut:
+        return StreamOut([({**self._base, "choices": [], "anthropic": data}, None)])
+
     def _on_content_block_start(self, data: Json) -> StreamOut:
         block = data.get("content_block") or {}
-        if block.get("type") != "tool_use":
+        kind = block.get("type")
+        if kind == "text" and _PLAIN_TEXT.issuperset(block):
             return StreamOut()
+        if kind != "tool_use":
+            self._native.add(data.get("index", 0))
+            return self._as_is(data)
         index = self._tool_index[data.get("index", 0)] = len(self._tool_index)
         name = block.get("name", "")
         self.text.append(name)
@@ -86,29 +101,33 @@ class AnthropicStreamTranslator:
             text = delta.get("text", "")
             self.text.append(text)
             return StreamOut([self._chunk({"content": text})])
-        if kind == "input_json_delta":  # by type, not by truthiness: the first fragment is often ""
+        at = data.get("index", 0)
+        if kind == "input_json_delta" and at in self._tool_index:  # by type: the first fragment is often ""
             part = delta.get("partial_json", "")
             self.text.append(part)
-            index = self._tool_index.get(data.get("index", 0))
-            if index is None:  # a server tool's input (web search): Anthropic runs it, the client does not
-                return StreamOut()
+            index = self._tool_index[at]
             return StreamOut(
                 [self._chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]})]
             )
         if kind == "thinking_delta":
-            return self._thought(delta.get("thinking", ""))
-        return StreamOut()
+            thought = delta.get("thinking", "")
+            self.text.append(thought)  # billed as output; reasoning, not part of the answer
+            return StreamOut([self._chunk({"reasoning_content": thought})])
+        return self._as_is(data)  # signatures, citations, a server tool's input
 
-    def _thought(self, thought: str) -> StreamOut:
-        """Thinking is billed as output and is not part of the answer: it goes as chat's
-        `reasoning_content` (DeepSeek's field), which surfaces may show as reasoning."""
-        self.text.append(thought)
-        return StreamOut([self._chunk({"reasoning_content": thought})]) if thought else StreamOut()
+    def _on_content_block_stop(self, data: Json) -> StreamOut:
+        if data.get("index", 0) in self._native:
+            return self._as_is(data)
+        return StreamOut()
 
     def _on_message_delta(self, data: Json) -> StreamOut:
         self._merge_usage(data.get("usage"))
-        reason = (data.get("delta") or {}).get("stop_reason")
-        chunks = [self._chunk({}, FINISH.get(str(reason), "stop"))]
+        delta = data.get("delta") or {}
+        reason = delta.get("stop_reason")
+        chunk, raw = self._chunk({}, FINISH.get(str(reason), "stop"))
+        if reason == "stop_sequence" and isinstance(delta.get("stop_sequence"), str):
+            chunk["choices"][0]["stop_reason"] = delta["stop_sequence"]  # which one (vLLM's field)
+        chunks = [(chunk, raw)]
         if self.usage is not None:
             chunks.append(({**self._base, "choices": [], "usage": usage_json(self.usage)}, None))
         return StreamOut(chunks)

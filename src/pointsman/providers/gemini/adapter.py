@@ -7,6 +7,7 @@ import time
 import orjson
 
 from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
+from pointsman.providers.anthropic.carry import refusal as carried
 from pointsman.providers.base import Completion, Endpoint, Json, UpstreamRequest, UpstreamResponse
 from pointsman.providers.gemini.errors import classify
 from pointsman.providers.gemini.request import responses_extras, to_gemini
@@ -29,9 +30,13 @@ class GeminiProvider:
         stream = bool(body.get("stream"))
         method = "streamGenerateContent?alt=sse" if stream else "generateContent"
         url = f"{self._base}/models/{upstream_model}:{method}"
-        out = to_gemini(body)
-        notes = tuple(responses_extras(body, out))
-        return UpstreamRequest(url, self._headers, orjson.dumps(out), stream=stream, adapted=notes)
+        notes: list[str] = []
+        out = to_gemini(body, notes)
+        notes += responses_extras(body, out)
+        return UpstreamRequest(url, self._headers, orjson.dumps(out), stream=stream, adapted=tuple(notes))
+
+    def refusal(self, body: Json, model: str) -> InvalidRequest | None:
+        return carried(body, model, files=True)
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
         try:

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from pointsman.errors import InvalidRequest
+from pointsman.providers.anthropic.carry import cache_note, field_notes, has_cache, history_notes
 from pointsman.providers.base import Json
 
 THINKING_BUDGET = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
@@ -31,25 +32,23 @@ def _parts(content: Any) -> list[Json]:
             continue
         if part.get("type") == "text" and part.get("text"):
             parts.append({"text": part["text"]})
-        elif part.get("type") in ("image_url", "file"):
-            parts.append(_inline(part))
+        elif part.get("type") == "image_url":
+            image = part.get("image_url")
+            url = image.get("url", "") if isinstance(image, dict) else str(image or "")
+            parts.append(_inline(url, "Gemini takes images inline: send the image_url as a base64 data URL"))
+        elif part.get("type") == "file":
+            file = part.get("file")
+            data = file.get("file_data", "") if isinstance(file, dict) else ""
+            parts.append(
+                _inline(str(data), "Gemini takes files inline: send the file_data as a base64 data URL")
+            )
     return parts
 
 
-def _inline(part: Json) -> Json:
-    """An image or a file (a PDF) part → inlineData: Gemini fetches no URL of ours."""
-    if part["type"] == "file":
-        file = part.get("file")
-        url = file.get("file_data", "") if isinstance(file, dict) else ""
-    else:
-        image = part.get("image_url")
-        url = image.get("url", "") if isinstance(image, dict) else str(image or "")
-    match = _DATA_URL.match(url) if isinstance(url, str) else None
+def _inline(url: str, problem: str) -> Json:
+    match = _DATA_URL.match(url)
     if match is None:
-        raise InvalidRequest(
-            f"Gemini takes {'files' if part['type'] == 'file' else 'images'} inline: send a base64 data URL",
-            param="messages",
-        )
+        raise InvalidRequest(problem, param="messages")
     return {"inlineData": {"mimeType": match["type"], "data": match["data"]}}
 
 
@@ -66,8 +65,12 @@ def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
         else:
             contents.append({"role": role, "parts": parts})
 
+    media: list[Json] = []  # a run of tool results' images, for after the run's function responses
     for message in messages:
         role = message.get("role")
+        if media and role not in ("tool", "function"):
+            add("user", media)
+            media = []
         if role in ("system", "developer"):
             system.extend(_parts(message.get("content")))
         elif role == "user":
@@ -92,8 +95,10 @@ def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
                     param="messages",
                 )
             content = message.get("content")
+            parts = [] if isinstance(content, str) else _parts(content)
+            media += [p for p in parts if "text" not in p]
             text = (
-                content if isinstance(content, str) else "".join(p.get("text", "") for p in _parts(content))
+                content if isinstance(content, str) else "\n\n".join(p["text"] for p in parts if "text" in p)
             )
             try:
                 response = orjson.loads(text)
@@ -102,6 +107,9 @@ def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
             if not isinstance(response, dict):
                 response = {"content": text}
             add("user", [{"functionResponse": {"name": name, "response": response}}])
+    add("user", media)
+    if len(system) > 1 and all("text" in p for p in system):  # one instruction, its blocks a blank line apart
+        system = [{"text": "\n\n".join(p["text"] for p in system)}]
     return system, contents
 
 
@@ -118,7 +126,8 @@ def _tool_config(choice: Any) -> Json | None:
     return None
 
 
-def to_gemini(body: Json) -> Json:
+def to_gemini(body: Json, notes: list[str] | None = None) -> Json:
+    """`notes` receives what was adapted (for a request from the Anthropic surface)."""
     if body.get("logprobs"):
         raise InvalidRequest(
             "logprobs are not offered for Gemini models through pointsman yet", param="logprobs"
@@ -170,7 +179,27 @@ def to_gemini(body: Json) -> Json:
         config["thinkingConfig"] = {"thinkingBudget": budget}
     if config:
         out["generationConfig"] = config
+    vendor = body.get("anthropic")
+    if isinstance(vendor, dict) and notes is not None:
+        notes += anthropic_notes(body, vendor)
     return out
+
+
+def anthropic_notes(body: Json, vendor: Json) -> list[str]:
+    """What Gemini leaves out of a request from the Anthropic surface."""
+    notes = field_notes(vendor)
+    cached = any(isinstance(t, dict) and "cache_control" in t for t in body.get("tools") or ())
+    for message in body.get("messages") or ():
+        if message.get("role") == "assistant":
+            notes += history_notes(message.get("anthropic"))
+        content = message.get("content")
+        parts = content if isinstance(content, list) else ()
+        cached = cached or has_cache(message.get("anthropic")) or any("cache_control" in p for p in parts)
+        if message.get("role") == "tool" and any(p.get("type") != "text" for p in parts):
+            notes.append("images in tool results follow the function responses (a response takes no image)")
+    if cached:
+        notes.append(cache_note("Gemini"))
+    return list(dict.fromkeys(notes))
 
 
 # ---- what the Responses surface brings (its own small function: the rest of the file is the
@@ -181,8 +210,6 @@ _NOT_SENT = {
     "prompt_cache_retention": "prompt_cache_retention: Gemini caches prompt prefixes on its own; not sent",
     "service_tier": "service_tier: Gemini has no such setting; not sent",
     "safety_identifier": "safety_identifier: Gemini has no such setting; not sent",
-    "reasoning_effort": "reasoning_effort: not mapped to Gemini's thinking settings; the model thinks as "
-    "it does by default",
 }
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import orjson
 
-from pointsman.errors import UpstreamError, UpstreamProtocolError
+from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
+from pointsman.providers.anthropic.carry import refusal as carried
 from pointsman.providers.base import (
     Completion,
     Endpoint,
@@ -16,6 +17,7 @@ from pointsman.providers.base import (
     UpstreamResponse,
 )
 from pointsman.providers.openai.errors import classify_error
+from pointsman.providers.openai.foreign import from_anthropic
 from pointsman.providers.openai.usage import parse_usage
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
@@ -116,17 +118,30 @@ class OpenAIProvider:
 
     def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
         out = self._prepare(body, upstream_model)
+        vendor = out.pop("anthropic", None)  # another wire's surface: its vendor-only parts go, noted
+        notes = tuple(from_anthropic(out, vendor, self.endpoint.name)) if vendor is not None else ()
         if "metadata" in out and out.get("store") is not True:
             # OpenAI refuses `metadata` unless the completion is stored; without `store` it serves the
             # gateway only (routing rules, ledger tags), so it stays here (README: adaptations)
             del out["metadata"]
-        notes = responses_extras(out)
+        notes = (*notes, *responses_extras(out))
         stream = bool(out.get("stream"))
         if stream and want_stream_usage and self.endpoint.stream_usage:
             options = out.get("stream_options")
             out["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
-        body_bytes = orjson.dumps(out)
-        return UpstreamRequest(self._chat_url, self._headers, body_bytes, stream=stream, adapted=notes)
+        return UpstreamRequest(self._chat_url, self._headers, orjson.dumps(out), stream=stream, adapted=notes)
+
+    def refusal(self, body: Json, model: str) -> InvalidRequest | None:
+        if "anthropic" not in body:
+            return None  # an OpenAI client's request: its fields (top_k too) pass as they are
+        if "top_k" in body and "top_k" not in self.endpoint.features:
+            return InvalidRequest(
+                f"The model '{model}' cannot take top_k: its provider '{self.endpoint.name}' (OpenAI's API "
+                "or one shaped like it) has no such parameter. Leave top_k out, or send it to an Anthropic, "
+                "Gemini or llama.cpp/vLLM model.",
+                param="top_k",
+            )
+        return carried(body, model, files="file" in self.endpoint.features)
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
         return self._completion(response, "choices")
