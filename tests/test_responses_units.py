@@ -184,7 +184,13 @@ def test_anthropic_thinking_becomes_reasoning_content_and_server_tool_input_no_c
         ),
     ]
     chunks = [data for o in out for data, _ in o.chunks]
-    assert [c["choices"][0]["delta"] for c in chunks] == [{"reasoning_content": "Hm."}]
+    # the server tool's events travel as they are, for the Anthropic surface only (no choice of theirs)
+    assert [c["choices"][0]["delta"] for c in chunks if c["choices"]] == [{"reasoning_content": "Hm."}]
+    assert [c["anthropic"]["type"] for c in chunks if not c["choices"]][-2:] == [
+        "content_block_start",
+        "content_block_delta",
+    ]
+    assert not any(c["choices"][0]["delta"].get("tool_calls") for c in chunks if c["choices"])
 
 
 def render(*deltas: dict[str, Any], body: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -269,4 +275,6 @@ def test_gemini_gets_google_search_and_notes_for_what_it_lacks() -> None:
     }
     request = provider.chat_request(body, "gemini-2.5-flash", want_stream_usage=False)
     assert orjson.loads(request.body)["tools"] == [{"googleSearch": {}}]
-    assert [note.split(":")[0] for note in request.adapted] == ["prompt_cache_key", "reasoning_effort"]
+    assert [note.split(":")[0] for note in request.adapted] == ["prompt_cache_key"]
+    # Gemini has its own reasoning setting: the effort becomes a thinking budget, not a note
+    assert orjson.loads(request.body)["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 1024}
