@@ -104,7 +104,9 @@ def test_a_claude_code_turn_to_an_openai_model_is_mapped_clamped_and_noted(
     if model == "gpt-4o":
         expected["max_tokens"] = 16384
         assert "gpt-4o: max_tokens 64000 clamped to 16384, the model's output limit" in said
-        assert any(n.startswith("gpt-4o: reasoning_effort high not sent") for n in said)
+        assert any(
+            n.startswith("gpt-4o: reasoning_effort: left out, it is not a reasoning model") for n in said
+        )
     else:
         expected |= {"max_completion_tokens": 64000, "reasoning_effort": "high"}  # gpt-5 refuses max_tokens
     assert sent == expected

@@ -120,7 +120,10 @@ def test_fit_clamps_renames_and_gates_reasoning_without_copying_what_fits() -> N
         [],
     )
     fitted, notes = fit(body, gpt4o, openai)
-    assert fitted == {"model": "x", "max_tokens": 40} and "reasoning_effort high not sent" in notes[0]
+    assert (
+        fitted == {"model": "x", "max_tokens": 40}
+        and "reasoning_effort: left out, it is not a reasoning model" in notes[0]
+    )
     fitted, notes = fit({"max_completion_tokens": 500}, gpt5, _endpoint("openai"))
     assert fitted == {"max_completion_tokens": 100} and notes == [
         "max_completion_tokens 500 clamped to 100, the model's output limit"

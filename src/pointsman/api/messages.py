@@ -57,7 +57,8 @@ async def messages(gateway: Gateway, request: Request) -> None:
                 def renderer(meta: AnswerMeta) -> MessagesStreamRenderer:
                     return MessagesStreamRenderer(meta.model.name, message_id, meta.usage, stops)
 
-                await gateway.engine.stream(call, RenderedStreamSink(request, watch, renderer, prepare=prepare))
+                sink = RenderedStreamSink(request, watch, renderer, prepare=prepare)
+                await gateway.engine.stream(call, sink)
             else:
                 answer = await gateway.engine.complete(call)
                 message = to_message(
