@@ -99,6 +99,7 @@ CLAUDE_CODE_BETAS = [
     "context-management-2025-06-27",
     "prompt-caching-scope-2026-01-05",
     "effort-2025-11-24",
+    "mid-conversation-system-2026-04-07",
 ]
 EPHEMERAL = {"type": "ephemeral"}
 SYSTEM = [

@@ -49,19 +49,16 @@ def test_a_claude_code_turn_reaches_an_anthropic_model_intact(gw: Gateway, ant: 
     turn = claude_code_turn("claude")
     events, final, headers = streamed(gw, **turn)
     sent = ant.seen[-1]
-    assert (
-        sent.body
-        == {
-            "model": "claude-opus-4-8",
-            "max_tokens": 64000,
-            "stream": True,
-            "system": [*SYSTEM, {"type": "text", "text": MID_SYSTEM}],  # a role:system entry joins `system`
-            "messages": turn["messages"][:1],
-            "tools": TOOLS,
-            "metadata": {"user_id": USER_ID},
-            **FIELDS,
-        }
-    ), "cache_control on system, message and tool blocks, thinking, effort, context_management, metadata"
+    assert sent.body == {
+        "model": "claude-opus-4-8",
+        "max_tokens": 64000,
+        "stream": True,
+        "system": SYSTEM,
+        "messages": turn["messages"],  # the role:system entry in place: the client named its beta
+        "tools": TOOLS,
+        "metadata": {"user_id": USER_ID},
+        **FIELDS,
+    }, "cache_control on system, message and tool blocks, thinking, effort, context_management, metadata"
     assert sent.headers["anthropic-beta"].split(",") == [CONFIGURED_BETA, *CLAUDE_CODE_BETAS]
     start = events[0]
     assert start.type == "message_start" and start.message.usage.input_tokens == final.usage.input_tokens > 0
@@ -114,6 +111,17 @@ def test_a_claude_code_turn_to_an_openai_model_is_mapped_clamped_and_noted(
         assert any(n.startswith(f"{model}: {adapted}") or adapted in n for n in said), adapted
     start = events[0].message.usage
     assert start.input_tokens > 500, "counted before the stream started (24 tools, 3 system blocks)"
+
+
+def test_a_system_entry_in_messages_joins_system_without_its_beta(gw: Gateway, ant: FakeAnthropic) -> None:
+    """Without the mid-conversation beta the API refuses `role: system` in `messages` (the fake does
+    too, in its words): the entry joins the top-level `system`, where every model takes it."""
+    turn = claude_code_turn("claude")
+    turn["extra_headers"] = {"anthropic-beta": "claude-code-20250219,context-management-2025-06-27"}
+    streamed(gw, **turn)
+    sent = ant.seen[-1].body
+    assert sent["system"] == [*SYSTEM, {"type": "text", "text": MID_SYSTEM}]
+    assert [m["role"] for m in sent["messages"]] == ["user"]
 
 
 def test_system_blocks_go_separately_to_anthropic_and_joined_elsewhere(

@@ -46,6 +46,8 @@ PARAMETERS = frozenset(
 """What the Messages API takes (and the fakes' own `fake_fault`): anything else is refused, as there."""
 BETA_FIELDS = {"context_management": "context-management-2025-06-27", "mcp_servers": "mcp-client-2025-04-04"}
 """Fields the API takes only with their beta named in the `anthropic-beta` header."""
+MID_SYSTEM_BETA = "mid-conversation-system-2026-04-07"
+"""The beta under which `role: system` entries may come inside `messages`."""
 
 
 def sign(thinking: str) -> str:
@@ -62,6 +64,12 @@ def refusal_of(body: dict[str, Any], betas: str) -> str | None:
     for field, beta in BETA_FIELDS.items():
         if field in body and beta not in betas:
             return f"{field}: Extra inputs are not permitted (this field needs the {beta} beta)"
+    roles = {m.get("role") for m in body.get("messages") or () if isinstance(m, dict)}
+    if "system" in roles and MID_SYSTEM_BETA not in betas:  # the API's own words (Claude Code matches them)
+        return (
+            'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, '
+            'not "system" as an input message role.'
+        )
     for i, message in enumerate(body.get("messages") or ()):
         content = message.get("content") if isinstance(message, dict) else None
         for j, block in enumerate(content if isinstance(content, list) else ()):

@@ -119,7 +119,13 @@ def _tool_result(message: Json) -> Json:
     return {"type": "tool_result", "tool_use_id": message.get("tool_call_id", ""), "content": result}
 
 
-def _messages(messages: list[Json], notes: list[str]) -> tuple[list[Json], list[Json]]:
+MID_CONVERSATION_SYSTEM = "mid-conversation-system-"
+"""The beta (Claude Code names it) under which the API takes `role: system` entries in `messages`."""
+
+
+def _messages(messages: list[Json], notes: list[str], in_place: bool) -> tuple[list[Json], list[Json]]:
+    """`in_place`: a system message after the conversation began stays where it was sent (the
+    client named the beta that allows it), else it joins the top-level `system`."""
     system: list[Json] = []
     out: list[Json] = []
 
@@ -133,7 +139,12 @@ def _messages(messages: list[Json], notes: list[str]) -> tuple[list[Json], list[
 
     for message in messages:
         role = message.get("role")
-        if role in ("system", "developer"):
+        if role in ("system", "developer") and in_place and out:
+            content = message.get("content")
+            out.append(
+                {"role": "system", "content": content if isinstance(content, str) else _blocks(content)}
+            )
+        elif role in ("system", "developer"):
             system.extend(_blocks(message.get("content")))
         elif role == "user":
             add("user", _blocks(message.get("content")))
@@ -182,7 +193,10 @@ def to_anthropic(body: Json, upstream_model: str, notes: list[str] | None = None
         )
     if body.get("logprobs"):
         raise InvalidRequest("logprobs are not available from Anthropic models", param="logprobs")
-    system, messages = _messages(body.get("messages") or [], notes if notes is not None else [])
+    vendor = body.get("anthropic")
+    betas = vendor.get(BETAS) if isinstance(vendor, dict) else None
+    in_place = any(str(b).startswith(MID_CONVERSATION_SYSTEM) for b in betas or ())
+    system, messages = _messages(body.get("messages") or [], notes if notes is not None else [], in_place)
     out: Json = {
         "model": upstream_model,
         "messages": messages,
@@ -198,7 +212,6 @@ def to_anthropic(body: Json, upstream_model: str, notes: list[str] | None = None
     for name in ("top_p", "top_k"):
         if isinstance(body.get(name), int | float):
             out[name] = body[name]
-    vendor = body.get("anthropic")
     if isinstance(vendor, dict):
         out.update((k, v) for k, v in vendor.items() if k != BETAS and k != SERVER_TOOLS)
         _budget_within(out, notes if notes is not None else [])
