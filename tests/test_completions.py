@@ -10,43 +10,29 @@ import httpx2 as httpx
 import openai
 import pytest
 
-from conftest import PROVIDER_KEY, Gateway
+from conftest import Gateway, two_wire_gateway
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.openai_server import FakeOpenAI
-from pointsman.serving import BackgroundServers
 
 KEY = "pm-completions-client-key"
 
 
-@pytest.fixture(scope="module")
-def claude_fake(servers: BackgroundServers) -> FakeAnthropic:
-    fake = FakeAnthropic()
-    servers.start_fake(fake)
-    return fake
-
-
-@pytest.fixture(scope="module")
-def gw(make_gateway: Any, fake: FakeOpenAI, claude_fake: FakeAnthropic) -> Gateway:
-    gateway: Gateway = make_gateway(
-        text=f"""
-server:
-  keys: [{{id: legacy, key: {KEY}}}]
-providers:
-  oai: {{type: openai, base_url: "{fake.url}/v1", api_key: {PROVIDER_KEY}}}
-  ant: {{type: anthropic, base_url: "{claude_fake.url}/v1", api_key: sk-ant-x}}
+MODELS = """
 models:
-  gpt: {{provider: oai, upstream: small-1, input: 0.15, output: 0.60}}
-  claude: {{provider: ant, upstream: claude-any, input: 3, output: 15}}
-catalog: {{builtin: false}}
-ledger: {{path: "{{ledger}}", flush_interval: 0.05}}
+  gpt: {provider: oai, upstream: small-1, input: 0.15, output: 0.60}
+  claude: {provider: ant, upstream: claude-any, input: 3, output: 15}
 """
-    )
-    return gateway
 
 
-@pytest.fixture(autouse=True)
-def _forget(claude_fake: FakeAnthropic) -> None:
-    claude_fake.seen.clear()
+@pytest.fixture(scope="module")
+def gw(make_gateway: Any, fake: FakeOpenAI, anthropic_fake: FakeAnthropic) -> Gateway:
+    return two_wire_gateway(make_gateway, fake, anthropic_fake, KEY, MODELS)
+
+
+@pytest.fixture
+def claude_fake(anthropic_fake: FakeAnthropic) -> FakeAnthropic:
+    anthropic_fake.seen.clear()
+    return anthropic_fake
 
 
 def client(gw: Gateway) -> openai.OpenAI:
