@@ -129,3 +129,10 @@ def test_embedding(compat: Compat) -> None:
     response = litellm.embedding(input=["points"], **openai_args(compat, "text-embedding-3-small"))
     assert len(response.data[0]["embedding"]) > 0
     assert compat.last_openai()["input"] == ["points"]
+
+
+def test_several_prompts_get_a_400_that_says_why(compat: Compat) -> None:
+    # litellm sends a list of prompts to /v1/completions in one request; the gateway answers one
+    with pytest.raises(litellm.BadRequestError, match="one prompt per request"):
+        litellm.text_completion(prompt=["say: a", "say: b"], **openai_args(compat, INSTRUCT))
+    assert not compat.openai.seen
