@@ -142,6 +142,49 @@ COMPLETIONS: dict[str, Any] = {
 
 EMBEDDINGS: dict[str, Any] = {"model": "embed", "input": ["hello", "world"], "encoding_format": "float"}
 
+GEMINI: dict[str, Any] = {
+    "systemInstruction": {"parts": [{"text": "Be brief."}]},
+    "contents": [
+        {
+            "role": "user",
+            "parts": [
+                {"text": "what is here?"},
+                {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
+            ],
+        },
+        {
+            "role": "model",
+            "parts": [
+                {"text": "let me look"},
+                {"functionCall": {"name": "lookup", "args": {"city": "Oslo"}}},
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {"functionResponse": {"name": "lookup", "response": {"output": "rain"}}},
+                {"text": "say: thanks"},
+            ],
+        },
+    ],
+    "tools": [
+        {"functionDeclarations": [{"name": "lookup", "description": "d", "parametersJsonSchema": SCHEMA}]}
+    ],
+    "toolConfig": {"functionCallingConfig": {"mode": "AUTO"}},
+    "safetySettings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_NONE"}],
+    "generationConfig": {
+        "temperature": 0.5,
+        "topP": 0.9,
+        "topK": 20,
+        "maxOutputTokens": 50,
+        "stopSequences": ["END"],
+        "responseMimeType": "application/json",
+        "responseJsonSchema": SCHEMA,
+        "thinkingConfig": {"thinkingBudget": 1024},
+    },
+}
+"""A generateContent body (the model rides in the path, `stream` in the method)."""
+
 SURFACES: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": CHAT,
     "/v1/messages": MESSAGES,
@@ -281,9 +324,14 @@ def _message(body: Any) -> Any:
 
 
 def check_error_shape(path: str, status: int, body: Any) -> None:
-    """The surface's own error body: Anthropic's on /v1/messages, OpenAI's everywhere else."""
+    """The surface's own error body: Anthropic's on /v1/messages, Gemini's on /v1beta, OpenAI's
+    everywhere else."""
     assert isinstance(body, dict), body
-    if path == "/v1/messages":
+    if path.startswith("/v1beta/"):
+        error = body["error"]
+        assert error["code"] == status and isinstance(error["status"], str), body
+        assert isinstance(error["message"], str), body
+    elif path == "/v1/messages":
         assert body.get("type") == "error", body
         error = body["error"]
         assert isinstance(error.get("type"), str) and isinstance(error.get("message"), str), body

@@ -6,6 +6,7 @@ adding a class to SURFACES. Every scenario then runs for every pair.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +15,9 @@ from typing import Any, ClassVar
 import anthropic
 import openai
 import pytest
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types as genai_types
 
 from conftest import Gateway, user
 from pointsman.fakes.anthropic_server import FakeAnthropic
@@ -274,7 +278,86 @@ class ResponsesSurface:
         return info.value.status_code
 
 
-SURFACES = {"openai": OpenAISurface, "anthropic": AnthropicSurface, "responses": ResponsesSurface}
+class GeminiSurface:
+    name = "gemini"
+    FINISH: ClassVar[dict[str, str]] = {"STOP": "stop", "MAX_TOKENS": "length"}
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.client = genai.Client(api_key="x", http_options=genai_types.HttpOptions(base_url=gateway.url))
+
+    @staticmethod
+    def _config(tools: bool, kw: dict[str, Any]) -> genai_types.GenerateContentConfig:
+        config = genai_types.GenerateContentConfig(
+            system_instruction=kw.get("system"),
+            max_output_tokens=kw.get("max_tokens"),
+            stop_sequences=kw.get("stop"),
+        )
+        if tools:
+            lookup = genai_types.FunctionDeclaration(name="lookup", parameters_json_schema=SCHEMA)
+            config.tools = [genai_types.Tool(function_declarations=[lookup])]
+            calling = genai_types.FunctionCallingConfig(mode=genai_types.FunctionCallingConfigMode.ANY)
+            config.tool_config = genai_types.ToolConfig(function_calling_config=calling)
+        if "schema" in kw:
+            config.response_mime_type, config.response_json_schema = "application/json", kw["schema"]
+        return config
+
+    @staticmethod
+    def _contents(prompt: str, kw: dict[str, Any]) -> list[Any]:
+        if "image" in kw:
+            image = genai_types.Part.from_bytes(data=base64.b64decode(kw["image"]), mime_type="image/png")
+            return [genai_types.Content(role="user", parts=[genai_types.Part.from_text(text=prompt), image])]
+        turns = kw.get("messages") or user(prompt)
+        return [
+            t
+            if isinstance(t, genai_types.Content)
+            else genai_types.Content(
+                role="model" if t["role"] == "assistant" else "user",
+                parts=[genai_types.Part.from_text(text=t["content"])],
+            )
+            for t in turns
+        ]
+
+    def ask(self, model: str, prompt: str, *, stream: bool = False, tools: bool = False, **kw: Any) -> Reply:
+        args = {"model": model, "contents": self._contents(prompt, kw), "config": self._config(tools, kw)}
+        chunks = list(self.client.models.generate_content_stream(**args)) if stream else []
+        last = chunks[-1] if stream else self.client.models.generate_content(**args)
+        calls = [call for chunk in chunks or [last] for call in chunk.function_calls or ()]
+        text = "".join(chunk.text or "" for chunk in chunks) if stream else last.text or ""
+        usage, candidate = last.usage_metadata, (last.candidates or [None])[0]
+        assert usage is not None and candidate is not None
+        finish = (
+            "tool_calls"
+            if calls
+            else self.FINISH.get(str(getattr(candidate.finish_reason, "value", "")), "?")
+        )
+        tool = (calls[0].id or "", calls[0].name or "", dict(calls[0].args or {})) if calls else None
+        completion = (usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)
+        request_id = f"req_{last.response_id}"
+        return Reply(text, finish, usage.prompt_token_count or 0, completion, request_id, tool)
+
+    def tool_result(self, model: str, tool: tuple[str, str, dict[str, Any]], result: str) -> Reply:
+        call_id, name, args = tool
+        call = genai_types.FunctionCall(id=call_id, name=name, args=args)
+        answer = genai_types.FunctionResponse(id=call_id, name=name, response={"output": result})
+        messages = [
+            *self._contents("use the tool", {}),
+            genai_types.Content(role="model", parts=[genai_types.Part(function_call=call)]),
+            genai_types.Content(role="user", parts=[genai_types.Part(function_response=answer)]),
+        ]
+        return self.ask(model, "", messages=messages)
+
+    def error_status(self, model: str) -> int:
+        with pytest.raises(genai_errors.APIError) as info:
+            self.client.models.generate_content(model=model, contents="x")
+        return info.value.code
+
+
+SURFACES = {
+    "openai": OpenAISurface,
+    "anthropic": AnthropicSurface,
+    "responses": ResponsesSurface,
+    "gemini": GeminiSurface,
+}
 PAIRS = [(s, p) for s in SURFACES for p in PROVIDERS]
 
 

@@ -40,6 +40,16 @@ def test_sdk_parses_plain_stream_tools_and_usage(direct: openai.OpenAI) -> None:
     ) as stream:
         final = stream.get_final_completion()
     assert json.loads(final.choices[0].message.tool_calls[0].function.arguments) == {"q": "q example"}
+    # like OpenAI: a tool-call stream opens with `content: null`, a text stream with ""
+    opening = next(
+        iter(
+            direct.chat.completions.create(
+                model="small-1", messages=user("call the tool"), tools=tools, stream=True
+            )
+        )
+    )
+    assert opening.choices[0].delta.content is None and opening.choices[0].delta.role == "assistant"
+    assert chunks[0].choices[0].delta.content == ""
 
 
 def test_sdk_sees_injected_faults_as_the_real_errors(direct: openai.OpenAI) -> None:
@@ -64,3 +74,22 @@ def test_fake_records_what_it_saw(direct: openai.OpenAI, fake: FakeOpenAI) -> No
     direct.chat.completions.create(model="small-1", messages=user("remember me"), seed=3)
     seen = fake.seen[-1]
     assert seen.model == "small-1" and seen.body["seed"] == 3 and seen.path == "/v1/chat/completions"
+
+
+def test_a_prompt_names_the_tool_and_its_arguments(direct: openai.OpenAI) -> None:
+    """`tool:NAME {json}` (how scripts/clients makes an agent's loop read a real file) picks the
+    named tool among many with those arguments; an unoffered name falls back to the first tool."""
+
+    def tool(name: str) -> dict[str, object]:
+        schema = {"type": "object", "properties": {"path": {"type": "string"}}}
+        return {"type": "function", "function": {"name": name, "parameters": schema}}
+
+    tools = [tool("Agent"), tool("Read")]
+    ask = 'Use tool:Read {"path": "/tmp/x y.txt"} then answer.'
+    call = direct.chat.completions.create(model="small-1", messages=user(ask), tools=tools)
+    named = call.choices[0].message.tool_calls[0].function
+    assert named.name == "Read" and json.loads(named.arguments) == {"path": "/tmp/x y.txt"}
+    call = direct.chat.completions.create(model="small-1", messages=user("tool:Read and go"), tools=tools)
+    assert json.loads(call.choices[0].message.tool_calls[0].function.arguments) == {"path": "path example"}
+    call = direct.chat.completions.create(model="small-1", messages=user("tool:Write"), tools=tools)
+    assert call.choices[0].message.tool_calls[0].function.name == "Agent"

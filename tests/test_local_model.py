@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import anthropic
+import openai
 import pytest
 
 from conftest import Gateway, user
@@ -96,3 +97,14 @@ def test_anthropic_sdk_through_messages(gw: Gateway) -> None:
     ) as stream:
         assert stream.get_final_text().strip()
         assert stream.get_final_message().usage.output_tokens > 0
+
+
+def test_llama_cpp_context_overflow_is_context_length_exceeded(gw: Gateway) -> None:
+    """llama.cpp says "exceeds the available context size" with its own error type and `code: null`;
+    agents (Codex) compact on OpenAI's `context_length_exceeded` code, so that is what they get."""
+    client = gw.client(timeout=60)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="smol", messages=user("word " * 6000), max_tokens=8)
+    error = caught.value
+    assert error.code == "context_length_exceeded"
+    assert "context size" in error.message

@@ -26,7 +26,7 @@ from schemathesis.checks import (
 
 from conftest import PROVIDER_KEY, Gateway, repo_root
 from fuzzing import ADMIN_KEY, is_upstream_5xx, three_wire_gateway
-from pointsman.api.app import PREFIX_ROUTES, ROUTES
+from pointsman.api.app import ACTION_ROUTES, PREFIX_ROUTES, ROUTES
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers
 
@@ -55,8 +55,15 @@ def described(gw: Gateway) -> dict[str, Any]:
 def test_the_description_is_valid_openapi_and_names_every_route(described: dict[str, Any]) -> None:
     validate(described)
     served = {path for path in ROUTES} | {f"{prefix}{{model}}" for prefix, _, _ in PREFIX_ROUTES}
-    assert set(described["paths"]) == served
+    actions = {
+        f"{prefix}{{model}}:{action}": method
+        for prefix, served_actions in ACTION_ROUTES
+        for action, (method, _) in served_actions.items()
+    }
+    assert set(described["paths"]) == served | set(actions)
     for path, (method, _) in ROUTES.items():
+        assert list(described["paths"][path]) == [method.lower()], path
+    for path, method in actions.items():
         assert list(described["paths"][path]) == [method.lower()], path
     pyproject = tomllib.loads((repo_root() / "pyproject.toml").read_text())
     assert described["info"]["version"] == pyproject["project"]["version"]
@@ -88,6 +95,8 @@ def test_schemathesis_finds_no_5xx_and_no_answer_off_the_description(
         if isinstance(case.body, dict) and data.draw(st.booleans()):
             # a name the catalog has, so valid cases reach a provider instead of a 404
             case.body["model"] = data.draw(st.sampled_from(MODELS.get(path, ["small", "claude", "gem"])))
+        if "model" in (case.path_parameters or {}) and data.draw(st.booleans()):
+            case.path_parameters["model"] = data.draw(st.sampled_from(["small", "claude", "gem"]))
         key = ADMIN_KEY if path.startswith("/admin/") else KEY
         response = case.call(base_url=gw.url, headers={"authorization": f"Bearer {key}"}, timeout=15)
         statuses[response.status_code] += 1

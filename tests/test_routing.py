@@ -601,3 +601,73 @@ routes:
     assert [p["model"] for p in decision["plan"]] == ["cheap", "strong"]
     assert all("expected_cost_usd" in c for c in decision["candidates"])
     assert len(rfake.seen) == 0 and len(claude.seen) == 0  # nobody was called
+
+
+TEAMS = """
+server:
+  keys:
+    - {id: helpdesk, key: pm-helpdesk-key, team: support}
+    - {id: batch, key: pm-batch-key}
+routes:
+  auto:
+    default: cheap
+    fallbacks: [strong]
+    rules:
+      - {name: support-team, when: {team: [support]}, to: mid}
+      - {name: batch-key, when: {key: [batch], metadata: {tier: gold}}, to: strong}
+"""
+
+
+@pytest.mark.parametrize(
+    ("key_id", "key", "metadata", "decided_by"),
+    [
+        ("helpdesk", "pm-helpdesk-key", {}, "rule:support-team"),  # the team comes with the key
+        ("batch", "pm-batch-key", {"tier": "gold"}, "rule:batch-key"),
+        ("batch", "pm-batch-key", {}, "default"),
+    ],
+)
+def test_route_command_decides_as_a_request_with_that_key(
+    make_gateway: Callable[..., Gateway],
+    rfake: FakeOpenAI,
+    claude: FakeAnthropic,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+    key_id: str,
+    key: str,
+    metadata: dict[str, str],
+    decided_by: str,
+) -> None:
+    from pointsman.cli.main import main
+
+    text = CONFIG.format(openai=rfake.url, anthropic=claude.url, key=KEY) + TEAMS
+    gw = make_gateway(text=text)
+    raw = gw.client(key).chat.completions.with_raw_response.create(
+        model="auto", messages=user("hello"), metadata=metadata or None, extra_headers=EXPLAIN
+    )
+    served = trace_of(raw.headers)
+    config = tmp_path / "gw.yaml"
+    config.write_text(text.replace("{ledger}", str(tmp_path / "l.db")))
+    pairs = [arg for k, v in metadata.items() for arg in ("--metadata", f"{k}={v}")]
+    args = ["route", "-c", str(config), "--key", key_id, *pairs, "--explain", "--format", "json", "hello"]
+    assert main(args) == 0
+    told = orjson.loads(capsys.readouterr().out)
+
+    def decision(trace: dict[str, Any]) -> tuple[Any, ...]:
+        candidates = [(c["model"], c["tier"], c.get("skipped")) for c in trace["candidates"]]
+        return trace["route"], trace["decided_by"], candidates
+
+    assert decision(told) == decision(served) and served["decided_by"] == decided_by
+    assert told["plan"][0]["model"] == raw.headers["x-pointsman-model"]
+
+
+def test_route_command_refuses_a_key_id_it_does_not_know(
+    rfake: FakeOpenAI, claude: FakeAnthropic, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pointsman.cli.main import main
+
+    config = tmp_path / "gw.yaml"
+    text = CONFIG.format(openai=rfake.url, anthropic=claude.url, key=KEY) + TEAMS
+    config.write_text(text.replace("{ledger}", str(tmp_path / "l.db")))
+    assert main(["route", "-c", str(config), "--key", "pm-helpdesk-key", "hello"]) == 2
+    err = capsys.readouterr().err
+    assert "no gateway key has that id (ids: helpdesk, batch)" in err and "pm-helpdesk-key" not in err

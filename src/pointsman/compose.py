@@ -117,7 +117,8 @@ class Gateway:
         self.tokens = TokenCounter(self._token_executor)
         self.health = health or LocalHealth(config.health, clock=clock.now)
         self.router = router_of(config, self.catalog, self.health, rng)
-        parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng)
+        strict = config.translation.strict
+        parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng, strict)
         self.engine = Engine(self.router, parts)
         self.ready = False
         self.ledger_state: LedgerState | None = None

@@ -11,8 +11,8 @@ request was held forever, and nothing capped how many were open. Here:
 - at most `max_connections` are open: at the cap the oldest idle one is closed to make room (its
   client reconnects), and when none is idle the new one gets a 503 with Retry-After.
 
-These answers go out before the app sees a request, in the OpenAI error shape (Anthropic's on
-/v1/messages), then the connection closes. The body's own timeout is the app's (`read_body`), so
+These answers go out before the app sees a request, in the error shape of the path's surface
+(`surfaces.errorshape`), then the connection closes. The body's own timeout is the app's (`read_body`), so
 that 408 is ledgered like any other answer.
 """
 
@@ -38,6 +38,7 @@ from pointsman.errors import (
     PointsmanError,
     RequestTimeout,
 )
+from pointsman.surfaces.errorshape import error_shape
 
 log = logging.getLogger("pointsman")
 
@@ -116,7 +117,7 @@ class _Refused(Exception):
 
 def raw_error(error: PointsmanError, path: bytes) -> bytes:
     """A whole HTTP/1.1 answer for `error` that closes the connection, in the path's surface shape."""
-    body = orjson.dumps(error.to_anthropic() if path.startswith(b"/v1/messages") else error.to_openai())
+    body = orjson.dumps(error_shape(path.decode("latin-1"))(error))
     phrase = http.HTTPStatus(error.status).phrase
     lines = [
         f"HTTP/1.1 {error.status} {phrase}".encode(),

@@ -12,6 +12,8 @@ from typing import Any
 
 import quicktok
 
+from pointsman.providers.base import call_texts
+
 # model-name prefixes → encoding, per provider family. OpenAI, Llama and Qwen counts are exact.
 # Anthropic and Google publish no offline tokenizer: Claude and Gemini are counted with o200k, a
 # close estimate; rows counted this way are marked `estimated` in the ledger either way.
@@ -118,7 +120,5 @@ class TokenCounter:
                     )
                 elif key == "tool_calls" and isinstance(value, list):
                     for call in value:
-                        fn = call.get("function") if isinstance(call, dict) else None
-                        if isinstance(fn, dict):
-                            parts.extend(str(fn.get(k) or "") for k in ("name", "arguments"))
+                        parts.extend(call_texts(call))
         return total + sum(self.count(part, model, tokenizer) for part in parts)

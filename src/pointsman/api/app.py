@@ -11,12 +11,15 @@ from typing import Any
 
 from pointsman.api import chat, embeddings, messages, meta, openapi, responses
 from pointsman.api.ending import client_left, cut_short
-from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error, speaks_anthropic
+from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error
 from pointsman.api.request import Request
 from pointsman.compose import Gateway, build
 from pointsman.config.schema import Config
 from pointsman.errors import MethodNotAllowed, NotFound, PointsmanError
 from pointsman.surfaces.completions import completions
+from pointsman.surfaces.errorshape import error_shape
+from pointsman.surfaces.gemini import endpoints as gemini
+from pointsman.surfaces.gemini import models as gemini_models
 
 log = logging.getLogger("pointsman")
 
@@ -29,6 +32,7 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/v1/messages/count_tokens": ("POST", messages.count_tokens),
     "/v1/responses": ("POST", responses.responses),
     "/v1/models": ("GET", meta.list_models),
+    "/v1beta/models": ("GET", gemini_models.list_models),
     "/": ("GET", meta.root),
     "/healthz": ("GET", meta.healthz),
     "/readyz": ("GET", meta.readyz),
@@ -36,8 +40,27 @@ ROUTES: dict[str, tuple[str, Handler]] = {
     "/admin/spend": ("GET", meta.admin_spend),
     "/openapi.json": ("GET", openapi.openapi),
 }
-PREFIX_ROUTES: tuple[tuple[str, str, Handler], ...] = (("/v1/models/", "GET", meta.get_model),)
-API = ", ".join(f"{method} {path}" for path, (method, _) in ROUTES.items() if path.startswith("/v1/"))
+PREFIX_ROUTES: tuple[tuple[str, str, Handler], ...] = (
+    ("/v1/models/", "GET", meta.get_model),
+    ("/v1beta/models/", "GET", gemini_models.get_model),
+)
+ACTION_ROUTES: tuple[tuple[str, dict[str, tuple[str, Handler]]], ...] = (
+    ("/v1beta/models/", gemini.ACTIONS),
+    ("/v1/models/", gemini.ACTIONS),
+)
+"""`{prefix}{model}:{action}`: Gemini's REST style, the model in the path and the method after its
+last colon (a model name may hold colons and slashes itself)."""
+API = ", ".join(
+    [
+        *(
+            f"{method} {path}"
+            for path, (method, _) in ROUTES.items()
+            if path.startswith(("/v1/", "/v1beta/"))
+        ),
+        *(f"{method} {prefix}{{model}}" for prefix, method, _ in PREFIX_ROUTES),
+        *(f"POST {prefix}{{model}}:{'|'.join(actions)}" for prefix, actions in ACTION_ROUTES),
+    ]
+)
 
 
 def new_request_id() -> str:
@@ -64,7 +87,7 @@ class GatewayApp:
             await handler(self.gateway, request)
         except PointsmanError as error:
             headers = [request.id_header, *request.error_headers]
-            await send_error(send, error, headers, anthropic=speaks_anthropic(scope["path"]))
+            await send_error(send, error, headers, shape=error_shape(scope["path"], scope))
         except ClientDisconnected:
             client_left(request)
         except asyncio.CancelledError:
@@ -76,14 +99,13 @@ class GatewayApp:
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
             try:
-                await send_error(
-                    send, internal, [request.id_header], anthropic=speaks_anthropic(scope["path"])
-                )
+                shape = error_shape(scope["path"], scope)
+                await send_error(send, internal, [request.id_header], shape=shape)
             except RuntimeError:
                 pass  # the response had already started; the server closes the connection
 
     def _handler(self, method: str, path: str) -> Handler:
-        route = ROUTES.get(path)
+        route = ROUTES.get(path) or _action(method, path)
         if route is None:
             route = next(((m, h) for prefix, m, h in PREFIX_ROUTES if path.startswith(prefix)), None)
         if route is None:
@@ -107,6 +129,21 @@ class GatewayApp:
                 await self.gateway.shutdown()  # flushes the ledger: nothing recorded is lost
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _action(method: str, path: str) -> tuple[str, Handler] | None:
+    """The route of a model's method (`/v1beta/models/{model}:generateContent`). A POST naming a
+    method not served is a 404 that lists those served; a GET falls through to the model itself
+    (whose name may hold a colon, `llama3:8b`)."""
+    for prefix, actions in ACTION_ROUTES:
+        if path.startswith(prefix):
+            _, colon, action = path.rpartition(":")
+            if action in actions:
+                return actions[action]
+            if colon and method == "POST" and "/" not in action:
+                served = ", ".join(f":{name}" for name in actions)
+                raise NotFound(f"Unknown method :{action} in {path}. A model here serves {served}.")
+    return None
 
 
 def create_app(config: Config, **parts: Any) -> GatewayApp:

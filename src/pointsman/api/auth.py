@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import parse_qs
 
 from pointsman.api.http import Scope, header
 from pointsman.config.schema import ServerConfig
@@ -15,12 +16,17 @@ def _digest(key: str) -> bytes:
 
 
 def presented_key(scope: Scope) -> str | None:
-    """OpenAI SDKs send `Authorization: Bearer`; Anthropic's sends `x-api-key` (or Bearer too)."""
+    """OpenAI SDKs send `Authorization: Bearer`; Anthropic's sends `x-api-key` (or Bearer too);
+    Google's send `x-goog-api-key`, and Gemini's REST API also takes `?key=`."""
     value = header(scope, b"authorization")
     if value is not None:
         scheme, _, token = value.partition(" ")
         return token.strip() if scheme.lower() == "bearer" else value.strip()
-    return header(scope, b"x-api-key")
+    value = header(scope, b"x-api-key") or header(scope, b"x-goog-api-key")
+    if value is None and b"key=" in scope.get("query_string", b""):
+        keys = parse_qs(scope["query_string"].decode("latin-1")).get("key")
+        value = keys[-1] if keys else None
+    return value
 
 
 class Auth:

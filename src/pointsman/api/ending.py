@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from pointsman.api.http import Send, send_error, speaks_anthropic
+from pointsman.api.http import Send, send_error
 from pointsman.api.request import Request, shutting_down
+from pointsman.surfaces.errorshape import error_shape
 
 log = logging.getLogger("pointsman")
 
@@ -26,7 +27,7 @@ async def cut_short(request: Request, send: Send) -> None:
         if request.end_stream is not None:
             await request.end_stream(error)
         else:
-            anthropic = speaks_anthropic(request.scope["path"])
-            await send_error(send, error, [request.id_header], anthropic=anthropic)
+            shape = error_shape(request.scope["path"], request.scope)
+            await send_error(send, error, [request.id_header], shape=shape)
     except RuntimeError:
         pass  # the answer was complete, or half of a whole one had gone: the server closes

@@ -189,9 +189,14 @@ async def send_body(send: Send, status: int, body: bytes, headers: Headers) -> N
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_error(send: Send, error: PointsmanError, headers: Headers, *, anthropic: bool = False) -> None:
-    body = error.to_anthropic() if anthropic else error.to_openai()
-    await send_json(send, error.status, orjson.dumps(body), [*error.headers(), *headers])
+ErrorShape = Callable[[PointsmanError], dict[str, Any]]
+"""How a surface words an error body (`surfaces.errorshape.error_shape` picks the client's)."""
+
+
+async def send_error(
+    send: Send, error: PointsmanError, headers: Headers, *, shape: ErrorShape = PointsmanError.to_openai
+) -> None:
+    await send_json(send, error.status, orjson.dumps(shape(error)), [*error.headers(), *headers])
 
 
 class DisconnectWatch:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from pointsman.api.counting import count_prompt
 from pointsman.api.http import parse_json_object, read_body, send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
@@ -13,7 +14,6 @@ from pointsman.api.validate import check_chat, require_model
 from pointsman.providers.anthropic.inbound import MessagesStreamRenderer, to_canonical, to_message
 
 if TYPE_CHECKING:
-    from pointsman.catalog.model import CatalogModel
     from pointsman.compose import Gateway
 
 
@@ -49,17 +49,5 @@ async def count_tokens(gateway: Gateway, request: Request) -> None:
     body = parse_json_object(raw)
     name = require_model(body)
     canonical = to_canonical({**body, "max_tokens": 1})  # the count takes no max_tokens
-    model = _counted_by(gateway, name)
-    tokens, upstream, tokenizer = gateway.tokens, model.upstream, model.tokenizer
-    await tokens.ready(upstream, tokenizer)
-    count = await tokens.count_messages_aside(canonical["messages"], upstream, tokenizer, len(raw))
-    if canonical.get("tools"):
-        count += tokens.count(orjson.dumps(canonical["tools"]).decode(), upstream, tokenizer)
+    count = await count_prompt(gateway, name, canonical, len(raw))
     await send_json(request.send, 200, orjson.dumps({"input_tokens": count}), [request.id_header])
-
-
-def _counted_by(gateway: Gateway, name: str) -> CatalogModel:
-    route = gateway.router.routes.get(name)
-    if route is not None:
-        return route.default.members[0].model
-    return gateway.catalog.resolve(name)

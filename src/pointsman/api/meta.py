@@ -20,6 +20,8 @@ from pointsman.ledger.spend import GROUPINGS, SpendLine, summarize
 from pointsman.ledger.sqlite import read_rows
 from pointsman.providers.base import Json
 from pointsman.routing.router import CompiledRoute
+from pointsman.surfaces.gemini import models as gemini_models
+from pointsman.surfaces.gemini.paths import gemini_client
 from pointsman.telemetry.metrics import CONTENT_TYPE, ledger_metrics, render
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ def _model_json(name: str, model: CatalogModel) -> Json:
 
 
 async def list_models(gateway: Gateway, request: Request) -> None:
+    if gemini_client(request.scope):  # google-genai asks /v1/models too (its default with a base URL)
+        return await gemini_models.list_models(gateway, request)
     gateway.auth.key_id(request.scope)
     catalog = gateway.catalog
     data = [_model_json(name, m) for name, m in catalog.models.items()]
@@ -66,18 +70,19 @@ def _as_anthropic(entry: Json) -> Json:
 
 def _route_json(name: str, route: CompiledRoute) -> Json:
     """A route is a model to clients; `pointsman` says what it may send requests to."""
-    tiers = [route.default, *route.fallbacks[: route.config.max_fallbacks]]
-    targets = sorted({m.model.name for t in [*tiers, *route.targets.values()] for m in t.members})
+    tiers, targets = route.reach()
     return {
         "id": name,
         "object": "model",
         "created": 0,
         "owned_by": "pointsman",
-        "pointsman": {"route": True, "tiers": [t.name for t in tiers], "targets": targets},
+        "pointsman": {"route": True, "tiers": tiers, "targets": targets},
     }
 
 
 async def get_model(gateway: Gateway, request: Request) -> None:
+    if gemini_client(request.scope):
+        return await gemini_models.get_model(gateway, request)
     gateway.auth.key_id(request.scope)
     name = unquote(request.scope["path"][len("/v1/models/") :])
     route = gateway.router.routes.get(name)

@@ -1,6 +1,8 @@
-"""A stream sink for surfaces whose events are rendered from canonical chunks (Anthropic, Responses).
+"""A stream sink for surfaces whose events are rendered from canonical chunks (Anthropic,
+Responses, Gemini).
 
-Each surface supplies a renderer: bytes for the start, each batch of chunks, the end, and an error.
+Each surface supplies a renderer: bytes for the start, each batch of chunks, the end, and an error;
+and, when its stream is not SSE, the content type it goes out as.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
 
-from pointsman.api.http import SSE_HEADERS, DisconnectWatch, safe_headers
+from pointsman.api.http import SSE_HEADERS, DisconnectWatch, Headers, safe_headers
 from pointsman.api.request import Request, answer_headers
 from pointsman.engine import AnswerMeta
 from pointsman.errors import PointsmanError
@@ -29,9 +31,14 @@ class Renderer(Protocol):
 
 class RenderedStreamSink:
     def __init__(
-        self, request: Request, watch: DisconnectWatch, make: Callable[[AnswerMeta], Renderer]
+        self,
+        request: Request,
+        watch: DisconnectWatch,
+        make: Callable[[AnswerMeta], Renderer],
+        headers: Headers = SSE_HEADERS,
     ) -> None:
         self._request = request
+        self._headers = headers
         self._send = request.send
         self._watch = watch
         self._make = make
@@ -44,7 +51,7 @@ class RenderedStreamSink:
     async def start(self, meta: AnswerMeta) -> None:
         self._renderer = self._make(meta)
         self._request.end_stream = self.fail
-        headers = [*SSE_HEADERS, *safe_headers(answer_headers(meta, with_cost=False))]
+        headers = [*self._headers, *safe_headers(answer_headers(meta, with_cost=False))]
         await self._send({"type": "http.response.start", "status": 200, "headers": headers})
         await self._send({"type": "http.response.body", "body": self._renderer.start(), "more_body": True})
 

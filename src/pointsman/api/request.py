@@ -22,6 +22,7 @@ from pointsman.api.http import (
 from pointsman.api.validate import tags_of
 from pointsman.catalog.price import format_usd
 from pointsman.engine import CLIENT_CLOSED, AnswerMeta, Call, Outcome
+from pointsman.engine.trace import adapted_header
 from pointsman.errors import GatewayUnavailable, PointsmanError
 from pointsman.ledger.row import LedgerRow
 from pointsman.ledger.sink import LedgerSink
@@ -68,6 +69,8 @@ def answer_headers(meta: AnswerMeta, cost: Any = None, *, with_cost: bool = True
         headers.append((b"x-pointsman-cost-usd", b"unknown" if cost is None else format_usd(cost).encode()))
     if meta.trace is not None:
         headers.append((b"x-pointsman-trace", meta.trace.header()))
+    if meta.adapted:
+        headers.append((b"x-pointsman-adapted", adapted_header(meta.adapted)))
     return headers
 
 

@@ -10,8 +10,9 @@ from pointsman.api.http import send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.providers.openai.responses import ResponsesStreamRenderer, to_response
+from pointsman.providers.openai.responses import to_response
 from pointsman.providers.openai.responses_request import to_canonical
+from pointsman.providers.openai.responses_stream import ResponsesStreamRenderer
 
 if TYPE_CHECKING:
     from pointsman.compose import Gateway
@@ -21,7 +22,8 @@ async def responses(gateway: Gateway, request: Request) -> None:
     async with gateway_call(gateway, request, "responses") as call:
         require_model(call.body)
         original = call.body
-        call.body = to_canonical(original)
+        call.body, notes = to_canonical(original, strict=gateway.config.translation.strict)
+        call.trace.adapt(*notes)
         check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
         watch = request.watch()

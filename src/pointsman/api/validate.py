@@ -113,6 +113,11 @@ def _check_tool_calls(calls: Any, i: int) -> None:
     if type(calls) is not list:
         raise wrong_type("messages[{}].tool_calls", "an array", calls, i)
     for j, call in enumerate(calls):
+        if type(call) is dict and call.get("type") == "custom":  # a freeform tool's call: name and input
+            custom = need_object(call.get("custom"), "messages[{}].tool_calls[{}].custom", i, j)
+            need_string(custom.get("name"), "messages[{}].tool_calls[{}].custom.name", i, j)
+            need_string(custom.get("input"), "messages[{}].tool_calls[{}].custom.input", i, j)
+            continue
         function = call.get("function") if type(call) is dict else None
         if (
             type(function) is not dict

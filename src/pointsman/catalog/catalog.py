@@ -11,7 +11,10 @@ from pointsman.catalog.pricelist import PriceList, PriceRow, builtin_price_list,
 from pointsman.config.schema import Config, ModelConfig
 from pointsman.errors import ConfigError, ModelNotFound
 
-ALL_CHAT = frozenset({"chat", "tools", "vision", "json_schema", "json_object", "streaming"})
+ALL_CHAT = frozenset({"chat", "tools", "vision", "json_schema", "json_object", "streaming", "reasoning"})
+"""What a model whose abilities nobody listed is assumed to take. Reasoning effort is passed to it
+(a model that does not reason says so); freeform custom tools, web search and verbosity are not,
+since a function tool and an answer without search work everywhere."""
 
 
 class Catalog:

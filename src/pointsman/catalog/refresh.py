@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from pointsman.errors import ConfigError
-from pointsman.providers.registry import OPENROUTER_VENDORS
+from pointsman.providers.vendor_ids import vendor_model
 
 _MILLION = Decimal(1_000_000)
 
@@ -75,11 +75,13 @@ def _row(provider: str, model: str, entry: dict[str, Any]) -> dict[str, Any] | N
 
 
 def openrouter_to_price_list(data: Any, *, source: str, checked: str | None = None) -> tuple[str, int]:
-    """Rows for calling each model through OpenRouter, plus rows under its vendor's own name."""
+    """Rows for calling each model through OpenRouter, plus a row under its vendor's own name and
+    id where the vendor serves it (`anthropic/claude-sonnet-4.5` → anthropic `claude-sonnet-4-5`)."""
     entries = data.get("data") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: expected OpenRouter's model list, an object with a `data` array")
     rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
     for entry in entries:
         ident = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(ident, str):
@@ -88,10 +90,10 @@ def openrouter_to_price_list(data: Any, *, source: str, checked: str | None = No
         if row is None:
             continue
         rows.append(row)
-        vendor_name, _, model = ident.partition("/")
-        vendor = OPENROUTER_VENDORS.get(vendor_name)
-        if vendor and model and ":" not in model:
-            rows.append({**row, "provider": vendor, "model": model})
+        own = vendor_model(ident)  # the vendor's own spelling, or none when it serves no such id
+        if own is not None and own not in seen:
+            seen.add(own)
+            rows.append({**row, "provider": own[0], "model": own[1]})
     import time
 
     doc = {

@@ -10,11 +10,12 @@ import orjson
 from pointsman.cli.table import render
 from pointsman.compose import build
 from pointsman.config.loader import load_config
+from pointsman.engine import Call
 from pointsman.engine.budget import Window, stall_limit
 from pointsman.engine.trace import ASSUMED_OUTPUT_TOKENS, Trace
-from pointsman.errors import PointsmanError
+from pointsman.errors import ConfigError, PointsmanError
 from pointsman.routing import capabilities
-from pointsman.routing.plan import RoutePlan, RouteRequest
+from pointsman.routing.plan import RoutePlan
 from pointsman.tokens import TokenCounter
 
 
@@ -55,13 +56,23 @@ def _preflight(body: dict[str, Any], model: Any, tokens: TokenCounter) -> str:
 
 def route(args: argparse.Namespace) -> int:
     gateway = build(load_config(args.config))
-    config, tokens, router = gateway.config, gateway.tokens, gateway.router
+    config, tokens = gateway.config, gateway.tokens
     name = args.model or next(iter(config.routes), "")
     if not name:
         print("pointsman: the config defines no routes; name a model with --model")
         return 2
     body = _body(args, name)
-    plan = router.decide(RouteRequest(name, body, args.key, team="", task=args.task or ""))
+    ids = [key.id for key in config.server.keys]
+    if args.key and args.key not in ids:  # the value is not repeated: it may be the key itself
+        known = ", ".join(ids) or "none configured"
+        raise ConfigError(f"--key: no gateway key has that id (ids: {known}); give the id, not the key")
+    # the Call a request with this key would make, decided by the engine's own step: the key's
+    # team comes from the config as the server's authentication finds it
+    team = gateway.auth.team(args.key)
+    call = Call(
+        "route", body, 0.0, "chat", requested_model=name, key_id=args.key, team=team, task=args.task or ""
+    )
+    plan = gateway.engine.plan(call)
     if not args.explain:
         print(f"{name} → {plan.primary.model.name} ({plan.primary.reason})")
         return 0

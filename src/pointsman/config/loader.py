@@ -15,25 +15,20 @@ from typing import Any
 import msgspec
 
 from pointsman.catalog.catalog import build_catalog, price_lists
+from pointsman.config import hints
 from pointsman.config.routes import check_routes
 from pointsman.config.schema import (
     CAPABILITIES,
     CatalogConfig,
-    Checks,
     Config,
     HealthConfig,
-    Hedge,
-    LatencyGuard,
     LedgerConfig,
-    Match,
     ModelConfig,
     PoolConfig,
-    PoolMember,
     ProviderConfig,
     RouteConfig,
-    Rule,
     ServerConfig,
-    TokenBounds,
+    TranslationConfig,
 )
 from pointsman.config.yamlsource import Path, YamlDocument, substitute_env
 from pointsman.errors import ConfigError
@@ -44,6 +39,7 @@ _SECTIONS: dict[str, Any] = {
     "ledger": LedgerConfig,
     "catalog": CatalogConfig,
     "health": HealthConfig,
+    "translation": TranslationConfig,
 }
 _MAPS: dict[str, Any] = {
     "providers": ProviderConfig,
@@ -51,7 +47,6 @@ _MAPS: dict[str, Any] = {
     "routes": RouteConfig,
     "pools": PoolConfig,
 }
-_NESTED = (TokenBounds, Match, Rule, Checks, LatencyGuard, Hedge, PoolMember)
 _TOP = [*_SECTIONS, *_MAPS, "aliases"]
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
@@ -69,13 +64,6 @@ def _unknown(what: str, value: str, known: list[str], label: str) -> str:
     return f"unknown {what}{hint}; {label}: {', '.join(known)} {_UNSHOWN}"
 
 
-def _known_fields() -> list[str]:
-    names: set[str] = set()
-    for struct in (*_SECTIONS.values(), *_MAPS.values(), *_NESTED):
-        names.update(struct.__struct_fields__)
-    return sorted(names | {"connect", "read", "id", "key"})
-
-
 def _convert(doc: YamlDocument, value: Any, kind: Any, path: Path) -> Any:
     try:
         return msgspec.convert(value if value is not None else {}, kind)
@@ -83,16 +71,19 @@ def _convert(doc: YamlDocument, value: Any, kind: Any, path: Path) -> Any:
         match = _AT.match(str(exc))
         assert match is not None
         message, sub = match.group("msg"), match.group("path") or ""
-        full: list[str | int] = list(path)
+        inner: list[str | int] = []
         for name, index in _PART.findall(sub):
             if name or index:  # `[...]` (a key msgspec does not name) adds nothing
-                full.append(name if name else int(index))
+                inner.append(name if name else int(index))
+        full = (*path, *inner)
         unknown = _UNKNOWN.search(message)
         if unknown:
-            full.append(unknown.group(1))
-            close = difflib.get_close_matches(unknown.group(1), _known_fields(), n=1, cutoff=0.6)
-            message = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
-        raise doc.fail(tuple(full), message) from None
+            key = unknown.group(1)
+            held = hints.raw_at(value, inner)
+            raise doc.fail((*full, key), hints.unknown_key(kind, inner, key, (*full, key), held)) from None
+        if inner[-2:-1] == ["fallbacks"] and path[0] == "routes":
+            message = hints.fallbacks_shape(str(path[1]), hints.raw_at(value, inner[:-1])) or message
+        raise doc.fail(full, message) from None
 
 
 def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[str, str]) -> ProviderConfig:
@@ -131,6 +122,10 @@ def _check_model(doc: YamlDocument, name: str, model: ModelConfig, providers: Ma
     if model.provider not in providers:
         known = ", ".join(providers) or "none configured"
         raise doc.fail((*path, "provider"), f"unknown provider '{model.provider}' (providers: {known})")
+    preset = providers[model.provider].preset
+    prefixed = hints.prefixed_upstream(model.upstream or name, model.provider, preset)
+    if prefixed:
+        raise doc.fail((*path, "upstream") if model.upstream else path, prefixed)
     if model.capabilities is not None:
         unknown = sorted(model.capabilities - CAPABILITIES)
         if unknown:
@@ -182,12 +177,10 @@ def parse_config(text: str, source: str, env: Mapping[str, str]) -> Config:
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         raise doc.fail((), "the top level must be a mapping of sections (server, providers, models, ...)")
-    data = substitute_env(data, doc, env)
-    for key in data:
+    for key in data:  # before `${VAR}`s: a LiteLLM file is told its shape before its env syntax
         if key not in _TOP:
-            close = difflib.get_close_matches(str(key), _TOP, n=1, cutoff=0.5)
-            hint = f" (did you mean '{close[0]}'?)" if close else f"; sections are: {', '.join(_TOP)}"
-            raise doc.fail((key,), f"unknown section{hint}")
+            raise doc.fail((key,), hints.unknown_section(str(key), data[key], _TOP))
+    data = substitute_env(data, doc, env)
     sections = {name: _convert(doc, data.get(name), kind, (name,)) for name, kind in _SECTIONS.items()}
     maps: dict[str, dict[str, Any]] = {}
     for name, kind in _MAPS.items():

@@ -26,8 +26,14 @@ CAPABILITIES = frozenset(
         "embeddings",
         "audio",
         "logprobs",
+        "custom_tools",
+        "web_search",
+        "verbosity",
     }
 )
+"""`custom_tools`: takes chat's freeform custom tools (else they go as a function with one string
+parameter); `web_search`: searches the web through chat (`web_search_options`; Anthropic's server
+tool); `verbosity`: takes chat's `verbosity` (the GPT-5 family)."""
 
 POOL_STRATEGIES = ("weighted", "latency", "least_busy", "cheapest")
 
@@ -264,6 +270,13 @@ class HealthConfig(_Strict, frozen=True):
     """Seconds an open circuit waits before letting one probe request through."""
 
 
+class TranslationConfig(_Strict, frozen=True):
+    strict: bool = False
+    """Refuse instead of adapt: a request field the chosen model cannot carry and the answer would
+    lack (a hosted tool, reasoning effort, a request key pointsman does not know) is a 400 naming
+    the field and the model, not a note in the trace. Hints that change no answer stay notes."""
+
+
 class Config(_Strict, frozen=True):
     server: ServerConfig = ServerConfig()
     ledger: LedgerConfig = LedgerConfig()
@@ -274,6 +287,7 @@ class Config(_Strict, frozen=True):
     routes: dict[str, RouteConfig] = {}
     pools: dict[str, PoolConfig] = {}
     health: HealthConfig = HealthConfig()
+    translation: TranslationConfig = TranslationConfig()
     source: str = ""
     """The file this config came from (set by the loader, for messages)."""
     lines: dict[Any, int] = {}

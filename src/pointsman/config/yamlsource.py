@@ -13,6 +13,7 @@ from pointsman.errors import ConfigError
 
 Path = tuple[str | int, ...]
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_LITELLM_ENV = re.compile(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
 _MERGE = "tag:yaml.org,2002:merge"
@@ -106,6 +107,13 @@ def format_path(path: Path) -> str:
 def substitute_env(value: Any, doc: YamlDocument, env: Mapping[str, str], path: Path = ()) -> Any:
     """Replace `${VAR}` and `${VAR:-default}` in strings; an unset VAR without default is an error."""
     if isinstance(value, str):
+        litellm = _LITELLM_ENV.match(value)
+        if litellm:  # a LiteLLM config's habit: sent as written, it would be the key itself
+            name = litellm.group(1)
+            spelled = f'"${{{name}}}"'
+            raise doc.fail(
+                path, f"`os.environ/{name}` is LiteLLM's; pointsman reads the environment as {spelled}"
+            )
         if "${" not in value:
             return value
 

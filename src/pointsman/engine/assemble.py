@@ -78,6 +78,14 @@ class _ChoiceBuilder:
         for key in ("id", "type"):
             if call[key] is None and delta.get(key) is not None:
                 call[key] = delta[key]
+        custom = delta.get("custom")
+        if isinstance(custom, dict):  # a freeform tool's call: its input comes in pieces
+            held = call.setdefault("custom", {"name": None, "input": ""})
+            if held["name"] is None and custom.get("name") is not None:
+                held["name"] = custom["name"]
+            if isinstance(custom.get("input"), str):
+                held["input"] += custom["input"]
+            return
         function = _as_dict(delta.get("function"))
         if call["function"]["name"] is None and function.get("name") is not None:
             call["function"]["name"] = function["name"]
@@ -91,15 +99,19 @@ class _ChoiceBuilder:
             "refusal": "".join(self.refusal) if self.refusal is not None else None,
         }
         if self.calls:
-            message["tool_calls"] = [
-                {**call, "type": call["type"] or "function"} for _, call in sorted(self.calls.items())
-            ]
+            message["tool_calls"] = [_whole_call(call) for _, call in sorted(self.calls.items())]
         return {
             "index": self.index,
             "message": message,
             "logprobs": self.logprobs,
             "finish_reason": self.finish,
         }
+
+
+def _whole_call(call: Json) -> Json:
+    if "custom" in call:
+        return {"id": call["id"], "type": "custom", "custom": call["custom"]}
+    return {**call, "type": call["type"] or "function"}
 
 
 def _as_dict(value: Any) -> Json:

@@ -61,7 +61,7 @@ class Call:
     started: float
     """Clock time the request arrived."""
     endpoint: str
-    """chat, completions, embeddings, messages or responses: the surface it came in on."""
+    """chat, completions, embeddings, messages, responses or gemini: the surface it came in on."""
     ts: float = field(default_factory=time.time)
     """Wall-clock time of arrival (the ledger's timestamp)."""
     requested_model: str = ""
@@ -85,6 +85,8 @@ class AnswerMeta:
     request_id: str
     trace: Trace | None = None
     """Set when the client asked for the trace."""
+    adapted: tuple[str, ...] = ()
+    """What translation adapted so far (`x-pointsman-adapted`): always told, never silent."""
 
 
 @dataclass(slots=True)
@@ -122,3 +124,5 @@ class Parts:
     health: Health
     clock: Clock = field(default_factory=SystemClock)
     rng: Callable[[], float] = random.random
+    strict: bool = False
+    """translation.strict: what a model cannot carry is a 400 (that candidate is skipped), not a note."""

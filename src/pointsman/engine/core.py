@@ -19,7 +19,7 @@ from pointsman.engine.run import Run
 from pointsman.engine.streaming import stream_answer
 from pointsman.engine.whole import answer_whole
 from pointsman.errors import PointsmanError
-from pointsman.routing.plan import Router, RouteRequest
+from pointsman.routing.plan import RoutePlan, Router, RouteRequest
 
 T = TypeVar("T")
 
@@ -29,9 +29,14 @@ class Engine:
         self._router = router
         self.parts = parts
 
-    def _run(self, call: Call, endpoint: str) -> Run:
+    def plan(self, call: Call, endpoint: str = "chat") -> RoutePlan:
+        """What routing decides for `call`; `pointsman route` asks this too, so it decides as a
+        request would (the same key, team, task and body reach the router)."""
         request = RouteRequest(call.requested_model, call.body, call.key_id, call.team, call.task, endpoint)
-        plan = self._router.decide(request)
+        return self._router.decide(request)
+
+    def _run(self, call: Call, endpoint: str) -> Run:
+        plan = self.plan(call, endpoint)
         call.trace.decision = plan.decision
         limit = call.body.get("max_completion_tokens") or call.body.get("max_tokens")
         call.trace.max_output_tokens = limit if isinstance(limit, int) else None

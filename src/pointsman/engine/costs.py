@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pointsman.catalog.model import CatalogModel
-from pointsman.providers.base import Json
+from pointsman.providers.base import Json, call_texts
 from pointsman.tokens import TokenCounter
 from pointsman.usage import Usage
 
@@ -65,7 +65,5 @@ def answer_texts(data: Json) -> list[str]:
         if isinstance(message.get("content"), str):
             texts.append(message["content"])
         for call in message.get("tool_calls") or ():
-            function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict):
-                texts.extend(str(function.get(k) or "") for k in ("name", "arguments"))
+            texts.extend(call_texts(call))
     return texts

@@ -195,7 +195,8 @@ class Run:
 
     def meta(self, live: Live) -> AnswerMeta:
         trace = self.call.trace if self.call.explain else None
-        return AnswerMeta(live.model, live.attempt.reason, self.call.id, trace)
+        adapted = tuple(self.call.trace.adapted)
+        return AnswerMeta(live.model, live.attempt.reason, self.call.id, trace, adapted)
 
     # ---- the outcome
 

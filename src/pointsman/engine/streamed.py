@@ -19,11 +19,13 @@ from pointsman.engine.costs import partial, priced
 from pointsman.engine.progress import Progress
 from pointsman.errors import UpstreamError, UpstreamProtocolError, UpstreamTimeout
 from pointsman.providers.base import Json, Provider
+from pointsman.routing import carry
 from pointsman.upstream.client import UpstreamClient, UpstreamStream
 from pointsman.upstream.sse import SSEEvent
 
 if TYPE_CHECKING:
     from pointsman.engine.run import Run
+    from pointsman.engine.trace import Trace
 
 Batch = list[tuple[Json, bytes | None]]
 Ready = Callable[[Progress], bool]
@@ -63,9 +65,11 @@ class StreamedAttempt:
     def started(self) -> float:
         return self.live.began
 
-    async def open(self, client: UpstreamClient, body: Json) -> None:
+    async def open(self, client: UpstreamClient, body: Json, trace: Trace) -> None:
         model = self.attempt.model
-        request = self.provider.chat_request(body, model.upstream, want_stream_usage=True)
+        request = carry.fitted_request(self.provider, body, model, stream_usage=True)
+        if request.adapted:
+            trace.adapt(*(f"{model.name}: {note}" for note in request.adapted))
         upstream = await client.open_stream(self.provider.endpoint, request)
         self._upstream = upstream
         if upstream.status >= 400:
@@ -183,7 +187,7 @@ class StreamOnce:
         try:
             try:
                 async with asyncio.timeout(budget.seconds):
-                    await current.open(run.parts.upstream(), self._body or run.call.body)
+                    await current.open(run.parts.upstream(), self._body or run.call.body, run.call.trace)
                     await current.read_until(_started)
             except TimeoutError:
                 raise run.timed_out(model, budget, "sent no first token") from None

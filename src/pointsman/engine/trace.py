@@ -68,6 +68,13 @@ class Trace:
     attempts: list[AttemptRecord] = field(default_factory=list)
     escalations: int = 0
     max_output_tokens: int | None = None
+    adapted: list[str] = field(default_factory=list)
+    """What translation adapted for the target (a field without an equivalent there), once each."""
+
+    def adapt(self, *notes: str) -> None:
+        for note in notes:
+            if note not in self.adapted:
+                self.adapted.append(note)
 
     def add(
         self, model: CatalogModel, tier: int, reason: str, outcome: str, detail: str = "", **kw: Any
@@ -93,6 +100,8 @@ class Trace:
         out["attempts"] = [a.json() for a in self.attempts]
         if self.escalations:
             out["escalations"] = self.escalations
+        if self.adapted:
+            out["adapted"] = list(self.adapted)
         return out
 
     def dumps(self) -> bytes:
@@ -121,6 +130,18 @@ class Trace:
         return orjson.dumps(
             {"route": out.get("route", ""), "attempts": len(self.attempts), "truncated": SHORTENED}
         )
+
+
+def adapted_header(notes: tuple[str, ...]) -> bytes:
+    """`x-pointsman-adapted`: a JSON array of what translation adapted, as many notes as fit in
+    HEADER_LIMIT bytes (the ledger row's trace keeps them all)."""
+    kept = list(notes)
+    while kept:
+        out = orjson.dumps(kept if len(kept) == len(notes) else [*kept, f"… {len(notes) - len(kept)} more"])
+        if len(out) <= HEADER_LIMIT:
+            return out
+        kept.pop()
+    return orjson.dumps([f"{len(notes)} adaptations; the ledger row's trace lists them"])
 
 
 def _candidate(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pointsman.engine.book import Candidate
 from pointsman.engine.budget import Budget
 from pointsman.errors import ContextLengthExceeded, PointsmanError, UpstreamError, UpstreamUnavailable
-from pointsman.routing import capabilities
+from pointsman.routing import capabilities, carry
 from pointsman.routing.plan import Attempt
 from pointsman.state.health import Admission
 
@@ -96,6 +96,8 @@ class Walk:
         run = self._run
         try:
             capabilities.check(run.call.body, run.endpoint, model)
+            if run.parts.strict and run.endpoint == "chat":
+                carry.fits(run.call.body, model)
             await run.check_context(model)
         except PointsmanError as error:
             if not quiet:

@@ -15,6 +15,7 @@ from pointsman.engine.costs import answer_texts, estimate, priced
 from pointsman.engine.run import Run
 from pointsman.errors import UpstreamError, UpstreamTimeout
 from pointsman.providers.base import Completion, Json
+from pointsman.routing import carry
 from pointsman.usage import Usage
 
 
@@ -86,9 +87,9 @@ class _Once:
         model = candidate.attempt.model
         provider = run.parts.providers[model.provider]
         if run.endpoint == "chat":
-            request = provider.chat_request(
-                _body_for(run, candidate), model.upstream, want_stream_usage=False
-            )
+            request = carry.fitted_request(provider, _body_for(run, candidate), model, stream_usage=False)
+            if request.adapted:
+                run.call.trace.adapt(*(f"{model.name}: {note}" for note in request.adapted))
         else:
             request = provider.embeddings_request(run.call.body, model.upstream)
         response = await run.parts.upstream().send(provider.endpoint, request, within=within)

@@ -13,6 +13,9 @@ from typing import Any
 _PIECE = re.compile(r"\S+\s*|\s+")
 _ANCHOR = re.compile(r"verbatim[^«]*«(?P<anchor>[^»]*)»", re.S)
 """A request to continue a cut-off reply names the words to repeat first, in «guillemets»."""
+_NAMED_TOOL = re.compile(r"\btool:(?P<name>[\w.-]+)[ \t]*")
+"""`tool:NAME {json}` picks the offered tool NAME and its arguments: an agent's many tools and real
+arguments (a file path) make its loop do real work, where the first tool with schema examples would not."""
 
 
 @dataclass(slots=True)
@@ -163,6 +166,9 @@ def _tool_calls(ask: Ask) -> list[ToolCall]:
         return []
     import json
 
+    named = _named_call(ask)
+    if named is not None:
+        return [named]
     if ask.tool_choice not in (None, "required"):
         chosen = [t for t in ask.tools if t[0] == ask.tool_choice]
     elif ask.parallel_tools and "parallel" in ask.last_user:
@@ -175,3 +181,23 @@ def _tool_calls(ask: Ask) -> list[ToolCall]:
         ToolCall(f"call_{i}_{name}"[:40], name, json.dumps(example_of(schema)))
         for i, (name, schema) in enumerate(chosen)
     ]
+
+
+def _named_call(ask: Ask) -> ToolCall | None:
+    """The call `tool:NAME {json}` asks for, when NAME is offered and the choice allows it."""
+    import json
+
+    if ask.tool_choice not in (None, "required"):
+        return None
+    offered = dict(ask.tools)
+    for match in _NAMED_TOOL.finditer(ask.last_user):
+        if match["name"] not in offered:
+            continue
+        rest = ask.last_user[match.end() :]
+        try:
+            arguments = json.JSONDecoder().raw_decode(rest)[0] if rest.startswith("{") else None
+        except ValueError:
+            arguments = None
+        value = arguments if isinstance(arguments, dict) else example_of(offered[match["name"]])
+        return ToolCall(f"call_0_{match['name']}"[:40], match["name"], json.dumps(value))
+    return None

@@ -66,7 +66,8 @@ def ask_from_anthropic(body: dict[str, Any]) -> Ask:
         if not results:
             ask.previous_user, ask.last_user = ask.last_user, _text(content)
         ask.images += sum(1 for b in blocks if isinstance(b, dict) and b.get("type") == "image")
-    ask.tools = [(t.get("name", "tool"), t.get("input_schema")) for t in body.get("tools") or []]
+    tools = [t for t in body.get("tools") or [] if t.get("type") in (None, "custom")]  # not server tools
+    ask.tools = [(t.get("name", "tool"), t.get("input_schema")) for t in tools]
     choice = body.get("tool_choice") or {}
     kind = choice.get("type")
     ask.tool_choice = {"any": "required", "none": "none", "tool": choice.get("name")}.get(str(kind))
@@ -77,6 +78,26 @@ def ask_from_anthropic(body: dict[str, Any]) -> Ask:
     ask.max_tokens = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else None
     ask.stop = list(body.get("stop_sequences") or [])
     return ask
+
+
+def thinking_unreplayed(body: dict[str, Any]) -> str | None:
+    """Anthropic's rule: with thinking on, the assistant turn that tool results continue must start
+    with its thinking block (the message is Anthropic's)."""
+    messages = body.get("messages") or []
+    if (body.get("thinking") or {}).get("type") != "enabled" or len(messages) < 2:
+        return None
+    last, before = messages[-1], messages[-2]
+    blocks = last.get("content") if isinstance(last.get("content"), list) else []
+    if not any(isinstance(b, dict) and b.get("type") == "tool_result" for b in blocks):
+        return None
+    first = (before.get("content") or [{}])[0] if isinstance(before.get("content"), list) else {}
+    if first.get("type") in ("thinking", "redacted_thinking"):
+        return None
+    return (
+        f"messages.{len(messages) - 2}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+        f"`{first.get('type', 'text')}`. When `thinking` is enabled, a final `assistant` message must start "
+        "with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks)."
+    )
 
 
 class FakeAnthropic(FakeProvider):
@@ -146,6 +167,9 @@ class FakeAnthropic(FakeProvider):
         if spec.context_window is not None and self._prompt_tokens(body) > spec.context_window:
             count = self._prompt_tokens(body)
             return anthropic_error(400, f"prompt is too long: {count} tokens > {spec.context_window} maximum")
+        unreplayed = thinking_unreplayed(body)
+        if unreplayed is not None:
+            return anthropic_error(400, unreplayed)
         ask = ask_from_anthropic(body)
         refused = self.prefill_refused(ask, spec)
         if refused is not None:

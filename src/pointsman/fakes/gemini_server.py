@@ -92,6 +92,12 @@ def camel_fields(value: Any) -> Any:
     return value
 
 
+def _image(part: Any) -> bool:
+    """An inline image (a PDF is inline data too, and no image)."""
+    blob = part.get("inlineData") if isinstance(part, dict) else None
+    return isinstance(blob, dict) and str(blob.get("mimeType", "")).startswith("image/")
+
+
 def ask_from_gemini(model: str, body: dict[str, Any]) -> Ask:
     ask = Ask(model=model)
     for content in body.get("contents") or []:
@@ -106,7 +112,7 @@ def ask_from_gemini(model: str, body: dict[str, Any]) -> Ask:
             ask.last_tool_result = None
             text = " ".join(p["text"] for p in parts if isinstance(p, dict) and "text" in p)
             ask.previous_user, ask.last_user = ask.last_user, text
-        ask.images += sum(1 for p in parts if isinstance(p, dict) and "inlineData" in p)
+        ask.images += sum(1 for p in parts if _image(p))
     for tool in body.get("tools") or []:
         for fn in tool.get("functionDeclarations") or []:
             ask.tools.append((fn.get("name", "tool"), fn.get("parametersJsonSchema") or fn.get("parameters")))

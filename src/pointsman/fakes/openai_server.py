@@ -9,7 +9,16 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from pointsman.fakes.answers import Answer, Ask, answer, argument_pieces, count_images, pieces, text_of
+from pointsman.fakes.answers import (
+    Answer,
+    Ask,
+    ToolCall,
+    answer,
+    argument_pieces,
+    count_images,
+    pieces,
+    text_of,
+)
 from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.faults import Fault
 
@@ -58,11 +67,14 @@ def ask_from_openai(body: dict[str, Any]) -> Ask:
     if messages and messages[-1].get("role") == "assistant":
         ask.prefill = text_of(messages[-1].get("content"))
     for tool in body.get("tools") or []:
+        if tool.get("type") == "custom":  # a freeform tool: its input is one string
+            ask.tools.append(((tool.get("custom") or {}).get("name", "tool"), {"type": "string"}))
+            continue
         fn = tool.get("function") or {}
         ask.tools.append((fn.get("name", "tool"), fn.get("parameters")))
     choice = body.get("tool_choice")
     if isinstance(choice, dict):
-        ask.tool_choice = (choice.get("function") or {}).get("name")
+        ask.tool_choice = (choice.get("function") or choice.get("custom") or {}).get("name")
     elif choice in ("none", "required"):
         ask.tool_choice = choice
     ask.parallel_tools = body.get("parallel_tool_calls", True) is not False
@@ -75,6 +87,20 @@ def ask_from_openai(body: dict[str, Any]) -> Ask:
     stop = body.get("stop")
     ask.stop = [stop] if isinstance(stop, str) else list(stop or [])
     return ask
+
+
+def customs(body: dict[str, Any]) -> set[str]:
+    """The names of the freeform custom tools offered."""
+    tools = body.get("tools") or []
+    return {(t.get("custom") or {}).get("name", "") for t in tools if t.get("type") == "custom"}
+
+
+def _tool_call(call: ToolCall, custom: set[str]) -> dict[str, Any]:
+    """A call as OpenAI sends it: a custom tool's input is the text itself (here the example string)."""
+    if call.name in custom:
+        text = orjson.loads(call.arguments)
+        return {"id": call.id, "type": "custom", "custom": {"name": call.name, "input": str(text)}}
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
 
 
 def _logprobs(text: str, top: int) -> dict[str, Any]:
@@ -158,10 +184,7 @@ class FakeOpenAI(FakeProvider):
             "annotations": [],
         }
         if ans.tool_calls:
-            message["tool_calls"] = [
-                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                for c in ans.tool_calls
-            ]
+            message["tool_calls"] = [_tool_call(c, customs(body)) for c in ans.tool_calls]
         logprobs = _logprobs(ans.text, body.get("top_logprobs") or 0) if body.get("logprobs") else None
         data = {
             "id": ident,
@@ -238,20 +261,18 @@ class FakeOpenAI(FakeProvider):
 
         frames: list[bytes] = []
         for i in range(n):
-            frames.append(chunk({"role": "assistant", "content": "", "refusal": None}, index=i))
+            # real OpenAI opens a tool-call stream with `content: null` (the AI SDK opens an empty text
+            # part on ""), a text stream with ""
+            opening = None if ans.tool_calls else ""
+            frames.append(chunk({"role": "assistant", "content": opening, "refusal": None}, index=i))
             if ans.tool_calls:
                 for k, call in enumerate(ans.tool_calls):
-                    head = {
-                        "index": k,
-                        "id": call.id,
-                        "type": "function",
-                        "function": {"name": call.name, "arguments": ""},
-                    }
+                    whole = _tool_call(call, customs(body))
+                    kind, key = whole["type"], "input" if whole["type"] == "custom" else "arguments"
+                    head = {"index": k, "id": call.id, "type": kind, kind: {"name": call.name, key: ""}}
                     frames.append(chunk({"tool_calls": [head]}, index=i))
-                    for part in argument_pieces(call.arguments):
-                        frames.append(
-                            chunk({"tool_calls": [{"index": k, "function": {"arguments": part}}]}, index=i)
-                        )
+                    for part in argument_pieces(whole[kind][key]):
+                        frames.append(chunk({"tool_calls": [{"index": k, kind: {key: part}}]}, index=i))
             else:
                 frames.extend(chunk({"content": piece}, index=i) for piece in pieces(ans.text))
             frames.append(chunk({}, ans.finish_reason, index=i))

@@ -28,6 +28,15 @@ def content_text(content: Any, sep: str = "") -> str:
     return ""
 
 
+def call_texts(call: Any) -> list[str]:
+    """The texts of a canonical tool call: a function's name and arguments, a custom tool's name and
+    input (for counting tokens)."""
+    spec = (call.get("function") or call.get("custom")) if isinstance(call, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    return [str(spec.get(k) or "") for k in ("name", "arguments", "input") if k in spec]
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """Where and how to reach one configured provider (secrets included: never log this)."""
@@ -54,6 +63,9 @@ class UpstreamRequest:
     headers: Mapping[str, str]
     body: bytes
     stream: bool = False
+    adapted: tuple[str, ...] = ()
+    """What the translation changed because the target has no equivalent (recorded in the trace,
+    never silent): e.g. a cache hint the provider applies on its own."""
 
 
 @dataclass(slots=True)

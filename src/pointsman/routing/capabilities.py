@@ -10,6 +10,7 @@ from typing import Any
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.errors import ContextLengthExceeded, InvalidRequest
+from pointsman.providers.base import call_texts
 
 _IMAGE_PARTS = frozenset({"image_url", "input_image", "image"})
 
@@ -65,9 +66,7 @@ def prompt_texts(body: dict[str, Any]) -> list[str]:
         elif isinstance(content, list):
             texts.extend(str(p.get("text", "")) for p in content if isinstance(p, dict))
         for call in (message.get("tool_calls") or ()) if isinstance(message, dict) else ():
-            function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict):
-                texts.extend(str(function.get(k) or "") for k in ("name", "arguments"))
+            texts.extend(call_texts(call))
     return texts
 
 

@@ -54,6 +54,12 @@ class CompiledRoute:
     static: bool
     """No pool to order and no latency guard: a primary's plan is the same every time."""
 
+    def reach(self) -> tuple[list[str], list[str]]:
+        """The tiers a request may pass through, and every model it may be sent to (sorted)."""
+        tiers = [self.default, *self.fallbacks[: self.config.max_fallbacks]]
+        models = {m.model.name for t in [*tiers, *self.targets.values()] for m in t.members}
+        return [t.name for t in tiers], sorted(models)
+
 
 def _policy(route: RouteConfig) -> Policy:
     c = route.checks

@@ -6,7 +6,7 @@ import orjson
 
 from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
 from pointsman.providers.anthropic.errors import classify
-from pointsman.providers.anthropic.request import to_anthropic
+from pointsman.providers.anthropic.request import keep_thinking_valid, responses_extras, to_anthropic
 from pointsman.providers.anthropic.response import to_openai
 from pointsman.providers.anthropic.stream import AnthropicStreamTranslator
 from pointsman.providers.base import Completion, Endpoint, Json, UpstreamRequest, UpstreamResponse
@@ -28,7 +28,9 @@ class AnthropicProvider:
 
     def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:
         out = to_anthropic(body, upstream_model)
-        return UpstreamRequest(self._url, self._headers, orjson.dumps(out), stream=bool(out.get("stream")))
+        notes = (*responses_extras(body, out), *keep_thinking_valid(body, out))
+        stream = bool(out.get("stream"))
+        return UpstreamRequest(self._url, self._headers, orjson.dumps(out), stream=stream, adapted=notes)
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
         try:

@@ -36,6 +36,8 @@ def _text_blocks(content: Any) -> list[Json]:
             blocks.append(block)
         elif kind == "image_url":
             blocks.append(_image(part.get("image_url")))
+        elif kind == "file":
+            blocks.append(_document(part.get("file")))
     return blocks
 
 
@@ -49,6 +51,18 @@ def _image(image: Any) -> Json:
     else:
         raise InvalidRequest("an image_url must be an http(s) URL or a base64 data URL", param="messages")
     return {"type": "image", "source": source}
+
+
+def _document(file: Any) -> Json:
+    """A canonical file part (a PDF inline, as a data URL) → a document block."""
+    data = file.get("file_data", "") if isinstance(file, dict) else ""
+    match = _DATA_URL.match(data) if isinstance(data, str) else None
+    if match is None:
+        raise InvalidRequest("a file part must carry its file inline, as a base64 data URL", param="messages")
+    return {
+        "type": "document",
+        "source": {"type": "base64", "media_type": match["type"], "data": match["data"]},
+    }
 
 
 def _tool_use(call: Json) -> Json:
@@ -146,6 +160,8 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
         out["temperature"] = min(float(body["temperature"]), 1.0)
     if isinstance(body.get("top_p"), int | float):
         out["top_p"] = body["top_p"]
+    if isinstance(body.get("top_k"), int):
+        out["top_k"] = body["top_k"]
     fmt = body.get("response_format")
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
@@ -159,8 +175,72 @@ def to_anthropic(body: Json, upstream_model: str) -> Json:
         out["thinking"] = {"type": "enabled", "budget_tokens": budget}
         if out["max_tokens"] <= budget:  # the budget counts inside max_tokens: keep room for the answer
             out["max_tokens"] += budget
-        out.pop("temperature", None)  # thinking allows only the default temperature
+        out.pop("temperature", None)  # thinking allows only the default sampling
         out.pop("top_p", None)
+        out.pop("top_k", None)
     if body.get("stream"):
         out["stream"] = True
     return out
+
+
+# ---- what the Responses surface brings (its own small functions: the rest of the file is the
+# Messages-to-Anthropic translation)
+
+_NOT_SENT = {
+    "prompt_cache_key": "prompt_cache_key: Anthropic caches by prompt prefix and cache_control; not sent",
+    "prompt_cache_retention": "prompt_cache_retention: Anthropic caches by prompt prefix and cache_control; "
+    "not sent",
+    "service_tier": "service_tier: Anthropic's service tiers are not OpenAI's; not sent",
+}
+
+
+def _web_search(body: Json) -> Json:
+    """Chat's `web_search_options` (with what the Responses surface kept aside) → Anthropic's server
+    tool, which returns search results as the Responses tool's cached mode does."""
+    tool: Json = {"type": "web_search_20250305", "name": "web_search"}
+    options = body.get("web_search_options") or {}
+    place = (options.get("user_location") or {}).get("approximate")
+    if isinstance(place, dict) and place:
+        tool["user_location"] = {"type": "approximate", **place}
+    extras = body.get("responses")
+    if not isinstance(extras, dict):
+        extras = {}
+    domains = (extras.get("web_search") or {}).get("allowed_domains")
+    if domains:
+        tool["allowed_domains"] = domains
+    if isinstance(extras.get("max_tool_calls"), int):
+        tool["max_uses"] = extras["max_tool_calls"]
+    return tool
+
+
+def responses_extras(body: Json, out: Json) -> list[str]:
+    """Adds to `out` what Anthropic has for the canonical fields the Responses surface fills, and
+    says what it has none for."""
+    notes = [note for key, note in _NOT_SENT.items() if body.get(key) is not None]
+    if isinstance(body.get("web_search_options"), dict):
+        out["tools"] = [*out.get("tools", []), _web_search(body)]
+        if body["web_search_options"].get("search_context_size") is not None:
+            notes.append("web_search search_context_size: Anthropic's web search has no such setting")
+    if isinstance(body.get("safety_identifier"), str) and "metadata" not in out:
+        out["metadata"] = {"user_id": body["safety_identifier"]}
+    return notes
+
+
+def keep_thinking_valid(body: Json, out: Json) -> list[str]:
+    """Anthropic refuses thinking when the assistant turn being continued (tool results follow it)
+    does not start with its thinking block, and the canonical history keeps none: then the request
+    goes without thinking rather than fail."""
+    messages = out.get("messages") or []
+    if "thinking" not in out or len(messages) < 2:
+        return []
+    last, before = messages[-1], messages[-2]
+    continues = last["role"] == "user" and any(b.get("type") == "tool_result" for b in last["content"])
+    if not continues or before["role"] != "assistant":
+        return []
+    if before["content"] and before["content"][0].get("type") in ("thinking", "redacted_thinking"):
+        return []
+    del out["thinking"]
+    for key in ("temperature", "top_p"):  # thinking had ruled them out
+        if isinstance(body.get(key), int | float):
+            out[key] = min(float(body[key]), 1.0) if key == "temperature" else body[key]
+    return ["reasoning_effort: no thinking this turn (the tool calls it continues carry no thinking blocks)"]

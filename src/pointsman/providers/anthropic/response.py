@@ -39,6 +39,15 @@ def usage_of(raw: Any) -> Usage | None:
     )
 
 
+def thinking_text(blocks: Any) -> str:
+    """The text of the answer's thinking blocks (chat's `reasoning_content`, as DeepSeek sends it)."""
+    return "".join(
+        str(b.get("thinking") or "")
+        for b in blocks or ()
+        if isinstance(b, dict) and b.get("type") == "thinking"
+    )
+
+
 def to_openai(data: Json) -> tuple[Json, Usage | None]:
     texts: list[str] = []
     calls: list[Json] = []
@@ -57,6 +66,9 @@ def to_openai(data: Json) -> tuple[Json, Usage | None]:
     message: Json = {"role": "assistant", "content": "".join(texts) if texts else None, "refusal": None}
     if calls:
         message["tool_calls"] = calls
+    thought = thinking_text(data.get("content"))
+    if thought:
+        message["reasoning_content"] = thought
     usage = usage_of(data.get("usage"))
     out: Json = {
         "id": data.get("id", ""),

@@ -89,13 +89,21 @@ class AnthropicStreamTranslator:
         if kind == "input_json_delta":  # by type, not by truthiness: the first fragment is often ""
             part = delta.get("partial_json", "")
             self.text.append(part)
-            index = self._tool_index.get(data.get("index", 0), 0)
+            index = self._tool_index.get(data.get("index", 0))
+            if index is None:  # a server tool's input (web search): Anthropic runs it, the client does not
+                return StreamOut()
             return StreamOut(
                 [self._chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]})]
             )
         if kind == "thinking_delta":
-            self.text.append(delta.get("thinking", ""))  # billed as output; not part of the answer
+            return self._thought(delta.get("thinking", ""))
         return StreamOut()
+
+    def _thought(self, thought: str) -> StreamOut:
+        """Thinking is billed as output and is not part of the answer: it goes as chat's
+        `reasoning_content` (DeepSeek's field), which surfaces may show as reasoning."""
+        self.text.append(thought)
+        return StreamOut([self._chunk({"reasoning_content": thought})]) if thought else StreamOut()
 
     def _on_message_delta(self, data: Json) -> StreamOut:
         self._merge_usage(data.get("usage"))

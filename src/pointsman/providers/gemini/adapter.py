@@ -9,7 +9,7 @@ import orjson
 from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
 from pointsman.providers.base import Completion, Endpoint, Json, UpstreamRequest, UpstreamResponse
 from pointsman.providers.gemini.errors import classify
-from pointsman.providers.gemini.request import to_gemini
+from pointsman.providers.gemini.request import responses_extras, to_gemini
 from pointsman.providers.gemini.response import finish_reason, split_parts, usage_of
 from pointsman.providers.gemini.stream import GeminiStreamTranslator
 from pointsman.providers.openai.usage import usage_json
@@ -29,7 +29,9 @@ class GeminiProvider:
         stream = bool(body.get("stream"))
         method = "streamGenerateContent?alt=sse" if stream else "generateContent"
         url = f"{self._base}/models/{upstream_model}:{method}"
-        return UpstreamRequest(url, self._headers, orjson.dumps(to_gemini(body)), stream=stream)
+        out = to_gemini(body)
+        notes = tuple(responses_extras(body, out))
+        return UpstreamRequest(url, self._headers, orjson.dumps(out), stream=stream, adapted=notes)
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
         try:

@@ -2,8 +2,9 @@
 
 Adapted, as documented: system/developer messages become `systemInstruction`; a tool result
 carries the function's name (recovered from the call it answers); image URLs must be data URLs
-(the Gemini API does not fetch arbitrary URLs); `parallel_tool_calls`, `user` and `metadata` have no
-equivalent and are dropped.
+(the Gemini API does not fetch arbitrary URLs), and so must files (PDFs); `reasoning_effort`
+becomes a thinking budget; `parallel_tool_calls`, `user` and `metadata` have no equivalent and are
+dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import orjson
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
 
+THINKING_BUDGET = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+"""reasoning_effort → thinking budget (24576 is Gemini 2.5 Flash's largest)."""
 _DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
 
 
@@ -28,16 +31,26 @@ def _parts(content: Any) -> list[Json]:
             continue
         if part.get("type") == "text" and part.get("text"):
             parts.append({"text": part["text"]})
-        elif part.get("type") == "image_url":
-            image = part.get("image_url")
-            url = image.get("url", "") if isinstance(image, dict) else str(image or "")
-            match = _DATA_URL.match(url)
-            if match is None:
-                raise InvalidRequest(
-                    "Gemini takes images inline: send the image_url as a base64 data URL", param="messages"
-                )
-            parts.append({"inlineData": {"mimeType": match["type"], "data": match["data"]}})
+        elif part.get("type") in ("image_url", "file"):
+            parts.append(_inline(part))
     return parts
+
+
+def _inline(part: Json) -> Json:
+    """An image or a file (a PDF) part → inlineData: Gemini fetches no URL of ours."""
+    if part["type"] == "file":
+        file = part.get("file")
+        url = file.get("file_data", "") if isinstance(file, dict) else ""
+    else:
+        image = part.get("image_url")
+        url = image.get("url", "") if isinstance(image, dict) else str(image or "")
+    match = _DATA_URL.match(url) if isinstance(url, str) else None
+    if match is None:
+        raise InvalidRequest(
+            f"Gemini takes {'files' if part['type'] == 'file' else 'images'} inline: send a base64 data URL",
+            param="messages",
+        )
+    return {"inlineData": {"mimeType": match["type"], "data": match["data"]}}
 
 
 def _contents(messages: list[Json]) -> tuple[list[Json], list[Json]]:
@@ -139,6 +152,7 @@ def to_gemini(body: Json) -> Json:
     for ours, theirs in (
         ("temperature", "temperature"),
         ("top_p", "topP"),
+        ("top_k", "topK"),
         ("seed", "seed"),
         ("n", "candidateCount"),
         ("presence_penalty", "presencePenalty"),
@@ -151,6 +165,35 @@ def to_gemini(body: Json) -> Json:
         config["responseMimeType"] = "application/json"
         if fmt.get("type") == "json_schema":
             config["responseJsonSchema"] = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+    budget = THINKING_BUDGET.get(str(body.get("reasoning_effort")))
+    if budget is not None:
+        config["thinkingConfig"] = {"thinkingBudget": budget}
     if config:
         out["generationConfig"] = config
     return out
+
+
+# ---- what the Responses surface brings (its own small function: the rest of the file is the
+# chat-to-Gemini translation)
+
+_NOT_SENT = {
+    "prompt_cache_key": "prompt_cache_key: Gemini caches prompt prefixes on its own; not sent",
+    "prompt_cache_retention": "prompt_cache_retention: Gemini caches prompt prefixes on its own; not sent",
+    "service_tier": "service_tier: Gemini has no such setting; not sent",
+    "safety_identifier": "safety_identifier: Gemini has no such setting; not sent",
+    "reasoning_effort": "reasoning_effort: not mapped to Gemini's thinking settings; the model thinks as "
+    "it does by default",
+}
+
+
+def responses_extras(body: Json, out: Json) -> list[str]:
+    """Adds to `out` what Gemini has for the canonical fields the Responses surface fills (web search
+    → Google Search grounding, for a model listed with the `web_search` capability), and says what it
+    has none for."""
+    notes = [note for key, note in _NOT_SENT.items() if body.get(key) is not None]
+    options = body.get("web_search_options")
+    if isinstance(options, dict):
+        out["tools"] = [*out.get("tools", []), {"googleSearch": {}}]
+        if options or body.get("responses"):
+            notes.append("web_search: as Google Search grounding, whose settings are not the request's")
+    return notes

@@ -31,6 +31,19 @@ def auth_headers(endpoint: Endpoint) -> dict[str, str]:
     return headers
 
 
+def responses_extras(out: Json) -> tuple[str, ...]:
+    """Takes out the canonical `responses` key (what only OpenAI's Responses service can use) and says
+    what of it chat's `web_search_options` cannot hold."""
+    extras = out.pop("responses", None)
+    if not isinstance(extras, dict) or "web_search_options" not in out:
+        return ()
+    search = extras.get("web_search")
+    notes = [f"web_search {key}: chat's web search has no such setting" for key in sorted(search or ())]
+    if extras.get("max_tool_calls") is not None:
+        notes.append("max_tool_calls: chat's web search takes no limit")
+    return tuple(notes)
+
+
 class OpenAIStreamTranslator:
     """Upstream chunks are already canonical: keep their bytes, note usage and generated text."""
 
@@ -73,9 +86,11 @@ class OpenAIStreamTranslator:
         if isinstance(content, str) and content:
             self.text.append(content)
         for call in delta.get("tool_calls") or ():
-            function = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(call, dict):
+                continue
+            function = call.get("function") or call.get("custom")  # a custom tool's call has `input`
             if isinstance(function, dict):
-                for part in (function.get("name"), function.get("arguments")):
+                for part in (function.get("name"), function.get("arguments"), function.get("input")):
                     if isinstance(part, str) and part:
                         self.text.append(part)
 
@@ -105,11 +120,13 @@ class OpenAIProvider:
             # OpenAI refuses `metadata` unless the completion is stored; without `store` it serves the
             # gateway only (routing rules, ledger tags), so it stays here (README: adaptations)
             del out["metadata"]
+        notes = responses_extras(out)
         stream = bool(out.get("stream"))
         if stream and want_stream_usage and self.endpoint.stream_usage:
             options = out.get("stream_options")
             out["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
-        return UpstreamRequest(self._chat_url, self._headers, orjson.dumps(out), stream=stream)
+        body_bytes = orjson.dumps(out)
+        return UpstreamRequest(self._chat_url, self._headers, body_bytes, stream=stream, adapted=notes)
 
     def parse_chat(self, response: UpstreamResponse) -> Completion:
         return self._completion(response, "choices")

@@ -17,6 +17,8 @@ from pointsman.providers.base import Endpoint, UpstreamResponse
 from pointsman.providers.errorbody import read_error
 
 _CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
+_CONTEXT_TYPES = frozenset({"exceed_context_size_error"})
+"""llama.cpp's server: its own error type, `code` is the HTTP status."""
 _FILTER_CODES = frozenset({"content_filter", "content_policy_violation"})
 
 
@@ -26,7 +28,7 @@ def classify_error(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamEr
     kw: dict[str, Any] = {"provider": endpoint.name, "param": body.param}
     if status == 429:
         return UpstreamRateLimited(message, retry_after=body.retry_after, code=code, **kw)
-    if code in _CONTEXT_CODES:
+    if code in _CONTEXT_CODES or error.get("type") in _CONTEXT_TYPES:
         return ContextLengthExceeded(message, upstream_status=status if status < 500 else 400, **kw)
     if code in _FILTER_CODES:
         return ContentFiltered(message, upstream_status=status if status < 500 else 400, **kw)

@@ -1,20 +1,28 @@
-"""OpenAI's Responses API as an inbound surface, its answer side: canonical → Response object and
-stream events (the request side is `responses_request`). Pure; the stream renderer is one object
-per stream. Stateless: `store` is answered as false."""
+"""OpenAI's Responses API as an inbound surface, its answer side: canonical → Response object (the
+stream is responses_stream.py, the request side responses_request.py). Pure. Stateless: `store` is
+answered as false.
+
+Tool calls come back in the form the client offered the tool: a custom tool's call is a
+`custom_tool_call` (also when the target took it as a function with one string parameter `input`),
+a namespaced tool's call carries its own name and `namespace`. Reasoning text a model returns
+(`reasoning_content`, as DeepSeek, vLLM and llama.cpp send it; Anthropic's thinking) becomes a
+`reasoning` item.
+"""
 
 from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 import orjson
 
-from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
+from pointsman.providers.openai.responses_tools import Named, tool_names
 from pointsman.usage import Usage
 
 
-def _new(prefix: str) -> str:
+def new_id(prefix: str) -> str:
     return f"{prefix}_{os.urandom(12).hex()}"
 
 
@@ -28,12 +36,19 @@ def usage_json(usage: Usage) -> Json:
     }
 
 
-def _status(finish: str | None) -> tuple[str, Json | None]:
+def status_of(finish: str | None) -> tuple[str, Json | None]:
     if finish == "length":
         return "incomplete", {"reason": "max_output_tokens"}
     if finish == "content_filter":
         return "incomplete", {"reason": "content_filter"}
     return "completed", None
+
+
+def _reasoning(body: Json) -> Json:
+    asked = body.get("reasoning")
+    if not isinstance(asked, dict):
+        asked = {}
+    return {"effort": asked.get("effort"), "summary": asked.get("summary") or asked.get("generate_summary")}
 
 
 def response_object(
@@ -50,183 +65,110 @@ def response_object(
         "object": "response",
         "created_at": int(time.time()),
         "status": status,
+        "background": False,
         "error": None,
         "incomplete_details": incomplete,
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
+        "max_tool_calls": body.get("max_tool_calls"),
         "model": model,
         "output": output,
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "previous_response_id": None,
+        "prompt_cache_key": body.get("prompt_cache_key"),
+        "reasoning": _reasoning(body),
+        "safety_identifier": body.get("safety_identifier"),
+        "service_tier": body.get("service_tier") or "default",
         "store": False,
         "temperature": body.get("temperature"),
         "top_p": body.get("top_p"),
+        "top_logprobs": body.get("top_logprobs") or 0,
         "text": body.get("text") or {"format": {"type": "text"}},
         "tool_choice": body.get("tool_choice", "auto"),
         "tools": body.get("tools") or [],
+        "truncation": body.get("truncation") or "disabled",
         "usage": usage_json(usage) if usage is not None else None,
+        "user": body.get("user"),
         "metadata": body.get("metadata") or {},
     }
+
+
+def custom_input(arguments: str) -> str:
+    """The text of a custom tool's call that a target made as a function call `{"input": "..."}`."""
+    try:
+        parsed = orjson.loads(arguments or "{}")
+    except orjson.JSONDecodeError:
+        return arguments  # as the model wrote it: better than nothing for the client's parser
+    text = parsed.get("input") if isinstance(parsed, dict) else None
+    return text if isinstance(text, str) else arguments
+
+
+def call_item(call: Json, names: dict[str, Named], status: str = "completed") -> Json:
+    """A canonical tool call → a `function_call` or `custom_tool_call` item, as the client named it."""
+    custom = call.get("custom") if isinstance(call.get("custom"), dict) else None
+    spec = custom or call.get("function") or {}
+    flat = str(spec.get("name") or "")
+    named = names.get(flat)
+    item: Json = {
+        "status": status,
+        "call_id": call.get("id") or new_id("call"),
+        "name": named.name if named else flat,
+    }
+    if named is not None and named.namespace is not None:
+        item["namespace"] = named.namespace
+    if custom is not None or (named is not None and named.kind == "custom"):
+        text = (
+            str(custom.get("input") or "")
+            if custom is not None
+            else custom_input(str(spec.get("arguments", "")))
+        )
+        return {"id": new_id("ctc"), "type": "custom_tool_call", **item, "input": text}
+    return {"id": new_id("fc"), "type": "function_call", **item, "arguments": str(spec.get("arguments", ""))}
+
+
+def reasoning_item(text: str, status: str = "completed") -> Json:
+    content = [{"type": "reasoning_text", "text": text}]
+    return {"id": new_id("rs"), "type": "reasoning", "status": status, "summary": [], "content": content}
+
+
+def reasoning_text(message: Json) -> str:
+    """The reasoning a message or delta carries (DeepSeek/vLLM's `reasoning_content`, or `reasoning`)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = message.get(key)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def logprobs_of(choice: Json) -> list[Any]:
+    logprobs = choice.get("logprobs")
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    return content if isinstance(content, list) else []
 
 
 def to_response(completion: Json, model: str, body: Json, usage: Usage) -> Json:
     choice = (completion.get("choices") or [{}])[0]
     message = choice.get("message") or {}
-    status, incomplete = _status(choice.get("finish_reason"))
+    status, incomplete = status_of(choice.get("finish_reason"))
     output: list[Json] = []
+    if reasoning_text(message):
+        output.append(reasoning_item(reasoning_text(message)))
     if message.get("content"):
+        text = {
+            "type": "output_text",
+            "text": message["content"],
+            "annotations": [],
+            "logprobs": logprobs_of(choice),
+        }
         output.append(
             {
-                "id": _new("msg"),
+                "id": new_id("msg"),
                 "type": "message",
                 "status": "incomplete" if incomplete else "completed",
                 "role": "assistant",
-                "content": [
-                    {"type": "output_text", "text": message["content"], "annotations": [], "logprobs": []}
-                ],
+                "content": [text],
             }
         )
-    for call in message.get("tool_calls") or ():
-        function = call.get("function") or {}
-        output.append(
-            {
-                "id": _new("fc"),
-                "type": "function_call",
-                "status": "completed",
-                "call_id": call.get("id", ""),
-                "name": function.get("name", ""),
-                "arguments": function.get("arguments", ""),
-            }
-        )
-    return response_object(_new("resp"), model, body, output, status, usage, incomplete)
-
-
-class ResponsesStreamRenderer:
-    """Canonical chunks → Responses events, in the order the SDK's stream helper requires."""
-
-    def __init__(self, model: str, body: Json) -> None:
-        self._model, self._body = model, body
-        self._id = _new("resp")
-        self._seq = 0
-        self._output: list[Json] = []
-        self._open: Json | None = None
-        self._text = ""
-        self._finish: str | None = None
-        self._calls: dict[int, Json] = {}
-
-    def _event(self, name: str, data: Json) -> bytes:
-        payload = {"type": name, "sequence_number": self._seq, **data}
-        self._seq += 1
-        return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"
-
-    def start(self) -> bytes:
-        shell = response_object(self._id, self._model, self._body, [], "in_progress", None, None)
-        return self._event("response.created", {"response": shell}) + self._event(
-            "response.in_progress", {"response": shell}
-        )
-
-    def _close(self) -> bytes:
-        item, self._open = self._open, None
-        if item is None:
-            return b""
-        index = len(self._output)
-        out = b""
-        if item["type"] == "message":
-            part = {"type": "output_text", "text": self._text, "annotations": [], "logprobs": []}
-            common = {"item_id": item["id"], "output_index": index, "content_index": 0}
-            out += self._event("response.output_text.done", {**common, "text": self._text, "logprobs": []})
-            out += self._event("response.content_part.done", {**common, "part": part})
-            item = {**item, "status": "completed", "content": [part]}
-            self._text = ""
-        else:
-            common = {"item_id": item["id"], "output_index": index}
-            out += self._event(
-                "response.function_call_arguments.done", {**common, "arguments": item["arguments"]}
-            )
-            item = {**item, "status": "completed"}
-        self._output.append(item)
-        return out + self._event("response.output_item.done", {"output_index": index, "item": item})
-
-    def chunk(self, data: Json) -> bytes:
-        out = b""
-        for choice in data.get("choices") or ():
-            if choice.get("index", 0) != 0:
-                continue
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                if self._open is None or self._open["type"] != "message":
-                    out += self._close()
-                    self._open = {
-                        "id": _new("msg"),
-                        "type": "message",
-                        "status": "in_progress",
-                        "role": "assistant",
-                        "content": [],
-                    }
-                    index = len(self._output)
-                    out += self._event(
-                        "response.output_item.added", {"output_index": index, "item": self._open}
-                    )
-                    part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-                    out += self._event(
-                        "response.content_part.added",
-                        {
-                            "item_id": self._open["id"],
-                            "output_index": index,
-                            "content_index": 0,
-                            "part": part,
-                        },
-                    )
-                self._text += delta["content"]
-                out += self._event(
-                    "response.output_text.delta",
-                    {
-                        "item_id": self._open["id"],
-                        "output_index": len(self._output),
-                        "content_index": 0,
-                        "delta": delta["content"],
-                        "logprobs": [],
-                    },
-                )
-            for call in delta.get("tool_calls") or ():
-                key = call.get("index", 0)
-                function = call.get("function") or {}
-                if key not in self._calls:
-                    out += self._close()
-                    self._open = self._calls[key] = {
-                        "id": _new("fc"),
-                        "type": "function_call",
-                        "status": "in_progress",
-                        "arguments": "",
-                        "call_id": call.get("id") or _new("call"),
-                        "name": function.get("name", ""),
-                    }
-                    out += self._event(
-                        "response.output_item.added", {"output_index": len(self._output), "item": self._open}
-                    )
-                if function.get("arguments") and self._open is not None:
-                    self._open["arguments"] += function["arguments"]
-                    out += self._event(
-                        "response.function_call_arguments.delta",
-                        {
-                            "item_id": self._open["id"],
-                            "output_index": len(self._output),
-                            "delta": function["arguments"],
-                        },
-                    )
-            if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
-        return out
-
-    def finish(self, usage: Usage) -> bytes:
-        out = self._close()
-        status, incomplete = _status(self._finish)
-        final = response_object(self._id, self._model, self._body, self._output, status, usage, incomplete)
-        return out + self._event(
-            "response.completed" if status == "completed" else "response.incomplete", {"response": final}
-        )
-
-    def error(self, error: PointsmanError) -> bytes:
-        return self._event(
-            "error", {"code": error.code or error.type, "message": error.message, "param": None}
-        )
+    names = tool_names(body)
+    output.extend(call_item(call, names) for call in message.get("tool_calls") or ())
+    return response_object(new_id("resp"), model, body, output, status, usage, incomplete)
