@@ -19,6 +19,7 @@ import pytest
 
 from pointsman.api.app import GatewayApp
 from pointsman.config.loader import parse_config
+from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.ledger.sqlite import read_rows
@@ -189,6 +190,37 @@ def make_gateway(
 @pytest.fixture(scope="session")
 def gateway(make_gateway: Callable[..., Gateway]) -> Gateway:
     return make_gateway()
+
+
+@pytest.fixture(scope="session")
+def anthropic_fake(servers: BackgroundServers) -> FakeAnthropic:
+    """An Anthropic-wire fake that answers any model name (tests clear its `seen` themselves)."""
+    return servers.start_fake(FakeAnthropic(api_key=ANTHROPIC_KEY))  # type: ignore[return-value]
+
+
+ANTHROPIC_KEY = "sk-ant-fake-key-9876543210"
+
+
+def two_wire_gateway(
+    make_gateway: Callable[..., Gateway],
+    openai_fake: FakeOpenAI,
+    claude: FakeAnthropic,
+    key: str,
+    models: str,
+) -> Gateway:
+    """A gateway with one key (id `clients`) in front of the OpenAI fake (provider `oai`) and an
+    Anthropic fake (provider `ant`); `models` is the YAML of its `models` (and `aliases`) sections."""
+    text = f"""
+server:
+  keys: [{{id: clients, key: {key}}}]
+providers:
+  oai: {{type: openai, base_url: "{openai_fake.url}/v1", api_key: {PROVIDER_KEY}}}
+  ant: {{type: anthropic, base_url: "{claude.url}/v1", api_key: {ANTHROPIC_KEY}}}
+{models}
+catalog: {{builtin: false}}
+ledger: {{path: "{{ledger}}", flush_interval: 0.05}}
+"""
+    return make_gateway(text=text)
 
 
 EXPLAIN = {"x-pointsman-explain": "1"}

@@ -121,6 +121,25 @@ RESPONSES: dict[str, Any] = {
     "stream": False,
 }
 
+COMPLETIONS: dict[str, Any] = {
+    "model": "small",
+    "prompt": ["say: thanks"],
+    "suffix": "",
+    "max_tokens": 50,
+    "temperature": 0.5,
+    "top_p": 0.9,
+    "n": 1,
+    "best_of": 1,
+    "stop": ["END"],
+    "echo": True,
+    "seed": 7,
+    "user": "u1",
+    "presence_penalty": 0.1,
+    "stream": False,
+    "stream_options": {"include_usage": True},
+    "metadata": {"team": "fuzz"},
+}
+
 EMBEDDINGS: dict[str, Any] = {"model": "embed", "input": ["hello", "world"], "encoding_format": "float"}
 
 GEMINI: dict[str, Any] = {
@@ -170,6 +189,7 @@ SURFACES: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": CHAT,
     "/v1/messages": MESSAGES,
     "/v1/responses": RESPONSES,
+    "/v1/completions": COMPLETIONS,
     "/v1/embeddings": EMBEDDINGS,
 }
 

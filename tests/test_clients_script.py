@@ -28,7 +28,7 @@ PORTS = {
     "PM_FAKE_GEMINI_PORT": "3",
     "PM_LOCAL_PORT": "4",
 }
-MODULES = ("agents", "cases", "checks", "report", "run", "services")
+MODULES = ("launch", "cases", "checks", "report", "run", "services")
 
 
 @pytest.fixture(scope="module")

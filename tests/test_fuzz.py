@@ -42,11 +42,12 @@ from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers
 
 KEY = "pm-fuzz-client-key"
-SURFACES = ("/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings")
+SURFACES = ("/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/completions", "/v1/embeddings")
 STREAM_END = {
     "/v1/chat/completions": (b"data: [DONE]",),
     "/v1/messages": (b"event: message_stop",),
     "/v1/responses": (b"event: response.completed", b"event: response.incomplete"),
+    "/v1/completions": (b"data: [DONE]",),
 }
 
 
@@ -90,7 +91,7 @@ def _mutants(surface: str, model: str) -> Iterator[tuple[str, Any, bytes]]:
                 yield f"stream={stream} {show(path)}", value, encode(replaced(body, path, value))
 
 
-TARGETS = [(s, m) for s in SURFACES[:3] for m in ("small", "claude", "gem")] + [("/v1/embeddings", "embed")]
+TARGETS = [(s, m) for s in SURFACES[:4] for m in ("small", "claude", "gem")] + [("/v1/embeddings", "embed")]
 
 
 @pytest.mark.parametrize(("surface", "model"), TARGETS, ids=[f"{s[4:]}->{m}" for s, m in TARGETS])

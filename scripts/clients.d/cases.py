@@ -7,9 +7,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-import agents
-from agents import SECRET, Context, Outcome
+import launch
 from checks import Case, Expect, at_most, effort_kept, kept, nothing_at, system_blocks_kept, tools_kept
+from launch import SECRET, Context, Outcome
 
 LOCAL = "smol"
 """The real local model's name in gateway.yaml (SmolLM2-135M: 2048 tokens of context per slot)."""
@@ -23,15 +23,15 @@ CODEX_TASK = 'Run tool:exec_command {"cmd": "cat secret.txt"} and tell me the se
 
 def _claude_task(model_flags: list[str], env: dict[str, str], ctx: Context) -> Outcome:
     prompt = CLAUDE_TASK % (ctx.project() / "secret.txt")
-    return agents.claude(ctx, prompt, ["--max-turns", "4", *model_flags], env, AGENT_TIMEOUT)
+    return launch.claude(ctx, prompt, ["--max-turns", "4", *model_flags], env, AGENT_TIMEOUT)
 
 
 def _claude_plain(flags: list[str], env: dict[str, str], ctx: Context) -> Outcome:
-    return agents.claude(ctx, "Say hello in five words.", ["--max-turns", "2", *flags], env, AGENT_TIMEOUT)
+    return launch.claude(ctx, "Say hello in five words.", ["--max-turns", "2", *flags], env, AGENT_TIMEOUT)
 
 
 def _codex_task(flags: list[str], ctx: Context) -> Outcome:
-    return agents.codex(ctx, CODEX_TASK, flags, AGENT_TIMEOUT)
+    return launch.codex(ctx, CODEX_TASK, flags, AGENT_TIMEOUT)
 
 
 def claude_cases() -> list[Case]:
@@ -149,7 +149,7 @@ def codex_cases() -> list[Case]:
 
 def _node(case: str, model: str, ctx: Context) -> Outcome:
     local = model == LOCAL
-    return agents.node(ctx, case, model, AGENT_TIMEOUT if local else 60.0, 48 if local else 256)
+    return launch.node(ctx, case, model, AGENT_TIMEOUT if local else 60.0, 48 if local else 256)
 
 
 def _sdk(client: str, surface: str, case: str, model: str, expect: Expect, **more: Any) -> Case:

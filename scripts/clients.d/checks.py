@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents import Outcome
+from launch import Outcome
 from services import Inbound
 
 

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import report
-from agents import Context
 from cases import CLIENTS
 from checks import Case, Row, Seen, judge, upstream
+from launch import Context
 from services import FAKES, Services, running
 
 HERE = Path(__file__).resolve().parent

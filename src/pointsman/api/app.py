@@ -16,6 +16,7 @@ from pointsman.api.request import Request
 from pointsman.compose import Gateway, build
 from pointsman.config.schema import Config
 from pointsman.errors import MethodNotAllowed, NotFound, PointsmanError
+from pointsman.surfaces.completions import completions
 from pointsman.surfaces.errorshape import error_shape
 from pointsman.surfaces.gemini import endpoints as gemini
 from pointsman.surfaces.gemini import models as gemini_models
@@ -25,6 +26,7 @@ log = logging.getLogger("pointsman")
 Handler = Callable[["Gateway", Request], Awaitable[None]]
 ROUTES: dict[str, tuple[str, Handler]] = {
     "/v1/chat/completions": ("POST", chat.chat_completions),
+    "/v1/completions": ("POST", completions),
     "/v1/embeddings": ("POST", embeddings.embeddings),
     "/v1/messages": ("POST", messages.messages),
     "/v1/messages/count_tokens": ("POST", messages.count_tokens),

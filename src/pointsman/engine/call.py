@@ -61,7 +61,7 @@ class Call:
     started: float
     """Clock time the request arrived."""
     endpoint: str
-    """chat, embeddings, messages, responses or gemini: the surface it came in on."""
+    """chat, completions, embeddings, messages, responses or gemini: the surface it came in on."""
     ts: float = field(default_factory=time.time)
     """Wall-clock time of arrival (the ledger's timestamp)."""
     requested_model: str = ""
