@@ -25,7 +25,8 @@ from compat.env import (
 
 
 def chat(compat: Compat, model: str = CLAUDE, **kw: Any) -> ChatAnthropic:
-    return ChatAnthropic(model=model, base_url=compat.url, api_key=KEY, max_retries=0, max_tokens=256, **kw)
+    kw.setdefault("max_tokens", 256)
+    return ChatAnthropic(model=model, base_url=compat.url, api_key=KEY, max_retries=0, **kw)
 
 
 def test_invoke_with_a_system_prompt(compat: Compat) -> None:
@@ -87,3 +88,14 @@ def test_count_tokens(compat: Compat) -> None:
     count = chat(compat).get_num_tokens_from_messages([HumanMessage("how many tokens is this?")])
     assert isinstance(count, int) and count > 0
     assert not compat.anthropic.seen  # counted by the gateway, nothing billed upstream
+
+
+def test_thinking_reaches_claude_and_comes_back(compat: Compat) -> None:
+    """`thinking` was accepted and dropped (field notes): it reaches the Anthropic model as sent, and
+    the thinking block the model answers with reaches langchain."""
+    thinking = {"type": "enabled", "budget_tokens": 1024}
+    answer = chat(compat, max_tokens=2048, thinking=thinking).invoke("say: thought")
+    assert compat.last_anthropic()["thinking"] == thinking
+    blocks = answer.content if isinstance(answer.content, list) else []
+    assert [b["type"] for b in blocks if isinstance(b, dict)] == ["thinking", "text"]
+    assert answer.text == "thought"

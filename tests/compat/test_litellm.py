@@ -136,3 +136,19 @@ def test_several_prompts_get_a_400_that_says_why(compat: Compat) -> None:
     with pytest.raises(litellm.BadRequestError, match="one prompt per request"):
         litellm.text_completion(prompt=["say: a", "say: b"], **openai_args(compat, INSTRUCT))
     assert not compat.openai.seen
+
+
+def test_anthropic_reasoning_effort_and_cache_control_reach_claude(compat: Compat) -> None:
+    """litellm's `reasoning_effort` (sent as `thinking`) and a `cache_control` content block were
+    dropped before the provider (field notes); both reach the Anthropic model now."""
+    cached = {"type": "text", "text": "say: cached", "cache_control": {"type": "ephemeral"}}
+    answer = litellm.completion(
+        **anthropic_args(compat),
+        messages=[{"role": "user", "content": [cached]}],
+        reasoning_effort="low",
+        max_tokens=4096,
+    )
+    assert answer.choices[0].message.content == "cached"
+    sent = compat.last_anthropic()
+    assert sent["thinking"]["type"] in ("enabled", "adaptive")
+    assert sent["messages"][0]["content"][-1]["cache_control"] == {"type": "ephemeral"}

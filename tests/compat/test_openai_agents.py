@@ -8,8 +8,17 @@ from collections.abc import Callable
 
 import openai
 import pytest
-from agents import Agent, Model, OpenAIChatCompletionsModel, OpenAIResponsesModel, Runner, function_tool
+from agents import (
+    Agent,
+    Model,
+    ModelSettings,
+    OpenAIChatCompletionsModel,
+    OpenAIResponsesModel,
+    Runner,
+    function_tool,
+)
 from openai.types.responses import ResponseTextDeltaEvent
+from openai.types.shared import Reasoning
 
 from compat.env import CITY, CLAUDE, FILLED, GPT, KEY, Compat, Weather, get_weather, tool_names, user_texts
 
@@ -89,3 +98,16 @@ async def test_a_claude_model_through_responses(compat: Compat) -> None:
     result = await Runner.run(agent, "say: claude through responses")
     assert result.final_output == "claude through responses"
     assert user_texts(compat.last_anthropic()) == ["say: claude through responses"]
+
+
+async def test_reasoning_effort_reaches_the_model(compat: Compat, model: Model) -> None:
+    """`ModelSettings(reasoning=...)` was dropped on the Responses surface (field notes): it must
+    reach an OpenAI model as chat's `reasoning_effort`, and a Claude model as extended thinking."""
+    settings = ModelSettings(reasoning=Reasoning(effort="low"))
+    agent = Agent(name="thinker", model=model, model_settings=settings)
+    result = await Runner.run(agent, "say: thought through")
+    assert result.final_output == "thought through"
+    assert compat.last_openai()["reasoning_effort"] == "low"
+    claude = Agent(name="claude", model=OpenAIResponsesModel(CLAUDE, client(compat)), model_settings=settings)
+    assert (await Runner.run(claude, "say: thought too")).final_output == "thought too"
+    assert compat.last_anthropic()["thinking"]["type"] == "enabled"
