@@ -69,7 +69,7 @@ CRASH_SITES = [
     (CHAT, "claude", ("response_format", "json_schema"), True, "response_format.json_schema"),
     # providers/gemini/request.py: an unhashable tool_call_id
     (CHAT, "gem", ("messages", 3, "tool_call_id"), [], "messages[3].tool_call_id"),
-    # providers/anthropic/inbound.py
+    # surfaces/anthropic/parse.py
     (MESSAGES, "small", ("messages", 0, "content"), [1], "messages[0].content[0]"),
     (MESSAGES, "small", ("messages", 0, "content"), 1.5, "messages[0].content"),
     (MESSAGES, "small", ("messages", 0, "content", 1, "source"), "s", "messages[0].content[1].source"),
@@ -82,7 +82,7 @@ CRASH_SITES = [
     (MESSAGES, "small", ("messages",), 6, "messages"),
     (MESSAGES, "small", ("tools",), -1, "tools"),
     (MESSAGES, "small", ("output_config",), True, "output_config"),
-    # providers/openai/responses.py (now responses_request.py)
+    # surfaces/responses/parse.py
     (RESPONSES, "small", ("input", 0, "content"), [1], "input[0].content[0]"),
     (RESPONSES, "small", ("input", 0, "content"), -1, "input[0].content"),
     (RESPONSES, "small", ("input", 0, "role"), [], "input[0].role"),

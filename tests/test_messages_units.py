@@ -13,11 +13,11 @@ from pointsman.catalog.model import CatalogModel
 from pointsman.catalog.price import Price
 from pointsman.engine.fit import fit
 from pointsman.providers.anthropic.adapter import with_betas
-from pointsman.providers.anthropic.answer import MessagesStreamRenderer
-from pointsman.providers.anthropic.inbound import to_canonical
 from pointsman.providers.anthropic.request import to_anthropic
 from pointsman.providers.anthropic.stream import AnthropicStreamTranslator
 from pointsman.providers.base import Endpoint
+from pointsman.surfaces.anthropic.parse import to_canonical
+from pointsman.surfaces.anthropic.stream import MessagesStreamRenderer
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
 

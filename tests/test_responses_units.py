@@ -17,10 +17,10 @@ from pointsman.catalog.model import CatalogModel
 from pointsman.errors import InvalidRequest
 from pointsman.providers.anthropic.stream import AnthropicStreamTranslator
 from pointsman.providers.base import Endpoint
-from pointsman.providers.openai.responses_request import FIELDS, REFUSED, to_canonical
-from pointsman.providers.openai.responses_stream import ResponsesStreamRenderer
-from pointsman.providers.openai.responses_tools import MAX_NAME, flat_name
 from pointsman.routing.carry import INPUT, fits, for_model
+from pointsman.surfaces.responses.parse import FIELDS, REFUSED, to_canonical
+from pointsman.surfaces.responses.stream import ResponsesStreamRenderer
+from pointsman.surfaces.responses.tools import MAX_NAME, flat_name
 from pointsman.upstream.sse import SSEEvent
 from pointsman.usage import Usage
 

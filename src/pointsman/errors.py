@@ -25,7 +25,8 @@
         └── UpstreamProtocolError      an answer we cannot parse    → 502
 
 Each class knows the HTTP status a client sees and the OpenAI `error.type`; `to_openai()` renders
-the body. Providers classify their own vendor errors (by status and structured body) into this tree.
+the body (the canonical shape; each other surface words it in its own errors.py, under surfaces/).
+Providers classify their own vendor errors (by status and structured body) into this tree.
 """
 
 from __future__ import annotations
@@ -59,13 +60,6 @@ class PointsmanError(Exception):
 
     def to_openai(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
-
-    def to_anthropic(self) -> dict[str, Any]:
-        """The body Anthropic's SDKs expect on /v1/messages (and in a stream's `error` event)."""
-        kind = ANTHROPIC_ERROR_TYPES.get(
-            self.status, "api_error" if self.status >= 500 else "invalid_request_error"
-        )
-        return {"type": "error", "error": {"type": kind, "message": self.message}}
 
 
 class ConfigError(PointsmanError):
@@ -204,16 +198,6 @@ class ContextLengthExceeded(UpstreamRejected):
     limit: int | None = None
     """The prompt's tokens and the window, when the gateway counted them itself."""
 
-    def to_anthropic(self) -> dict[str, Any]:
-        """In Anthropic's words, which Claude Code matches to compact the conversation."""
-        body = super().to_anthropic()
-        if not self.message.startswith("prompt is too long"):
-            said = (
-                f"{self.tokens} tokens > {self.limit} maximum" if self.tokens and self.limit else self.message
-            )
-            body["error"]["message"] = f"prompt is too long: {said}"
-        return body
-
 
 class ContentFiltered(UpstreamRejected):
     code = "content_filter"
@@ -241,19 +225,6 @@ class UpstreamTimeout(UpstreamError):
 class UpstreamProtocolError(UpstreamError):
     retryable = True
 
-
-ANTHROPIC_ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    431: "request_too_large",
-    503: "overloaded_error",
-    504: "timeout_error",
-    529: "overloaded_error",
-}
 
 _TYPE_BY_STATUS = {
     400: "invalid_request_error",

@@ -6,50 +6,44 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pointsman.api import chat, embeddings, messages, meta, openapi, responses
+from pointsman.api import meta, openapi
 from pointsman.api.ending import client_left, cut_short
 from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error
 from pointsman.api.request import Request
+from pointsman.api.routes import Handler, Route, Routes
 from pointsman.compose import Gateway, build
 from pointsman.config.schema import Config
 from pointsman.errors import MethodNotAllowed, NotFound, PointsmanError
-from pointsman.surfaces.completions import completions
+from pointsman.surfaces.anthropic.routes import ROUTES as ANTHROPIC
+from pointsman.surfaces.completions.routes import ROUTES as COMPLETIONS
 from pointsman.surfaces.errorshape import error_shape
-from pointsman.surfaces.gemini import endpoints as gemini
-from pointsman.surfaces.gemini import models as gemini_models
+from pointsman.surfaces.gemini.routes import ROUTES as GEMINI
+from pointsman.surfaces.openai.routes import ROUTES as OPENAI
+from pointsman.surfaces.responses.routes import ROUTES as RESPONSES
 
 log = logging.getLogger("pointsman")
 
-Handler = Callable[["Gateway", Request], Awaitable[None]]
-ROUTES: dict[str, tuple[str, Handler]] = {
-    "/v1/chat/completions": ("POST", chat.chat_completions),
-    "/v1/completions": ("POST", completions),
-    "/v1/embeddings": ("POST", embeddings.embeddings),
-    "/v1/messages": ("POST", messages.messages),
-    "/v1/messages/count_tokens": ("POST", messages.count_tokens),
-    "/v1/responses": ("POST", responses.responses),
-    "/v1/models": ("GET", meta.list_models),
-    "/v1beta/models": ("GET", gemini_models.list_models),
-    "/": ("GET", meta.root),
-    "/healthz": ("GET", meta.healthz),
-    "/readyz": ("GET", meta.readyz),
-    "/metrics": ("GET", meta.metrics),
-    "/admin/spend": ("GET", meta.admin_spend),
-    "/openapi.json": ("GET", openapi.openapi),
-}
-PREFIX_ROUTES: tuple[tuple[str, str, Handler], ...] = (
-    ("/v1/models/", "GET", meta.get_model),
-    ("/v1beta/models/", "GET", gemini_models.get_model),
+SURFACES: tuple[Routes, ...] = (OPENAI, COMPLETIONS, ANTHROPIC, RESPONSES, GEMINI)
+"""Every inbound surface's routes (one folder each under surfaces/): a new surface is one entry."""
+GATEWAY = Routes(
+    paths={
+        "/v1/models": ("GET", meta.list_models),
+        "/": ("GET", meta.root),
+        "/healthz": ("GET", meta.healthz),
+        "/readyz": ("GET", meta.readyz),
+        "/metrics": ("GET", meta.metrics),
+        "/admin/spend": ("GET", meta.admin_spend),
+        "/openapi.json": ("GET", openapi.openapi),
+    },
+    prefixes=(("/v1/models/", "GET", meta.get_model),),
 )
-ACTION_ROUTES: tuple[tuple[str, dict[str, tuple[str, Handler]]], ...] = (
-    ("/v1beta/models/", gemini.ACTIONS),
-    ("/v1/models/", gemini.ACTIONS),
-)
-"""`{prefix}{model}:{action}`: Gemini's REST style, the model in the path and the method after its
-last colon (a model name may hold colons and slashes itself)."""
+"""The gateway's own paths: models, health, metrics, spend, its description."""
+ROUTES: dict[str, Route] = {path: route for s in (*SURFACES, GATEWAY) for path, route in s.paths.items()}
+PREFIX_ROUTES = tuple(entry for s in (GATEWAY, *SURFACES) for entry in s.prefixes)
+ACTION_ROUTES = tuple(entry for s in SURFACES for entry in s.actions)
+"""Tried after the exact paths and before the prefixes: `{prefix}{model}:{action}` (see Routes)."""
 API = ", ".join(
     [
         *(

@@ -41,11 +41,6 @@ def safe_headers(headers: Headers) -> Headers:
     return headers
 
 
-def speaks_anthropic(path: str) -> bool:
-    """Whether errors on `path` take Anthropic's shape (the Messages surface and what is under it)."""
-    return path.startswith("/v1/messages") and (len(path) == 12 or path[12] == "/")
-
-
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:

@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from pointsman.errors import ANTHROPIC_ERROR_TYPES
 from pointsman.fakes.answers import Answer, Ask, answer, argument_pieces, pieces
 from pointsman.fakes.base import FakeModel, FakeProvider
 from pointsman.fakes.faults import Fault
+from pointsman.surfaces.anthropic.errors import ERROR_TYPES
 
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
 PARAMETERS = frozenset(
@@ -89,9 +89,7 @@ def anthropic_error(
     param: str | None = None,
 ) -> web.Response:
     """`param` is ignored: this wire's errors have no such field."""
-    kind = error_type or ANTHROPIC_ERROR_TYPES.get(
-        status, "api_error" if status >= 500 else "invalid_request_error"
-    )
+    kind = error_type or ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
     body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
     headers = {"retry-after": retry_after} if retry_after is not None else None
     return web.Response(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pointsman.api.http import ErrorShape, Scope, speaks_anthropic
+from pointsman.api.http import ErrorShape, Scope
 from pointsman.errors import PointsmanError
+from pointsman.surfaces.anthropic.errors import speaks_anthropic, to_anthropic
 from pointsman.surfaces.gemini.errors import to_gemini
 from pointsman.surfaces.gemini.paths import speaks_gemini
 
@@ -14,16 +15,10 @@ def error_shape(path: str, scope: Scope | None = None) -> ErrorShape:
     """Anthropic's under /v1/messages, Gemini's on the Gemini surface (and to Google's SDKs),
     OpenAI's everywhere else. Without `scope` (a head that could not be read) only the path counts."""
     if speaks_anthropic(path):
-        return _anthropic
+        return to_anthropic
     if speaks_gemini(path, scope):
         return to_gemini
     return _openai
-
-
-# called on the instance, not taken from the base class, so an error's own wording applies (a context
-# overflow in Anthropic's words, which Claude Code matches to compact)
-def _anthropic(error: PointsmanError) -> dict[str, Any]:
-    return error.to_anthropic()
 
 
 def _openai(error: PointsmanError) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 
 from pointsman.errors import InvalidRequest, UpstreamError, UpstreamProtocolError
+from pointsman.providers.anthropic.carry import BETAS
 from pointsman.providers.anthropic.errors import classify
-from pointsman.providers.anthropic.fields import BETAS
 from pointsman.providers.anthropic.request import keep_thinking_valid, responses_extras, to_anthropic
 from pointsman.providers.anthropic.response import to_openai
 from pointsman.providers.anthropic.stream import AnthropicStreamTranslator

@@ -1,5 +1,6 @@
 """What a target that does not speak Anthropic's wire can do with the Anthropic-only parts of a
-canonical request (the `anthropic` keys the Messages surface leaves, see inbound.py). Pure.
+canonical request (the `anthropic` keys the Messages surface leaves, see surfaces/anthropic/parse.py).
+Pure.
 
 Refused (a 400 naming what and the model, asked before routing tries the model, so a route can use
 an Anthropic model instead): server tools, `mcp_servers`, `container`, blocks with no equivalent
@@ -13,8 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from pointsman.errors import InvalidRequest
-from pointsman.providers.anthropic.fields import BETAS, SERVER_TOOLS
 from pointsman.providers.base import Json
+
+SERVER_TOOLS = "server_tools"
+BETAS = "betas"
+"""The `anthropic` key's two entries that are not request fields (every other one is): written by
+the Messages surface, read here and by the Anthropic provider."""
 
 REFUSED_FIELDS = ("mcp_servers", "container")
 """Request fields that change the answer and that only Anthropic's API runs."""

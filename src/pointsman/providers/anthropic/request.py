@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from pointsman.errors import InvalidRequest
-from pointsman.providers.anthropic.fields import BETAS, SERVER_TOOLS
+from pointsman.providers.anthropic.carry import BETAS, SERVER_TOOLS
 from pointsman.providers.base import Json, content_text
 
 DEFAULT_MAX_TOKENS = 4096

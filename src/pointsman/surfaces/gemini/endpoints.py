@@ -3,7 +3,6 @@ and /v1): the Gemini API for Google's SDKs, answered by any provider."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
@@ -13,6 +12,7 @@ from pointsman.api.counting import count_prompt
 from pointsman.api.http import JSON_TYPE, SSE_HEADERS, parse_json_object, read_body, send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
+from pointsman.api.routes import Route
 from pointsman.api.validate import check_chat, require_model
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
@@ -98,7 +98,7 @@ async def count_tokens(gateway: Gateway, request: Request) -> None:
     await send_json(request.send, 200, orjson.dumps({"totalTokens": count}), [request.id_header])
 
 
-ACTIONS: dict[str, tuple[str, Callable[[Gateway, Request], Awaitable[None]]]] = dict(
+ACTIONS: dict[str, Route] = dict(
     zip(
         METHODS,
         [("POST", generate_content), ("POST", stream_generate_content), ("POST", count_tokens)],

@@ -15,7 +15,7 @@ import orjson
 
 from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
-from pointsman.providers.openai.responses import (
+from pointsman.surfaces.responses.render import (
     call_item,
     custom_input,
     logprobs_of,
@@ -25,7 +25,7 @@ from pointsman.providers.openai.responses import (
     response_object,
     status_of,
 )
-from pointsman.providers.openai.responses_tools import tool_names
+from pointsman.surfaces.responses.tools import tool_names
 from pointsman.usage import Usage
 
 _DELTA = {

@@ -4,7 +4,7 @@ Chat completions knows function and custom tools only. A `namespace` groups tool
 (Codex's sub-agents, each MCP server): its tools are offered flat as `<namespace>__<name>` (the
 delimiter Codex itself uses where a boundary cannot keep the split) and calls come back as the real
 API sends them: the tool's own `name` plus a `namespace` field. `web_search` becomes chat's
-`web_search_options` (carried where the model can search, see providers/carry.py); every other
+`web_search_options` (carried where the model can search, see routing/carry.py); every other
 hosted tool runs inside OpenAI's Responses service, so no model behind pointsman can take it: a 400
 that says so, rather than an answer made without it.
 """

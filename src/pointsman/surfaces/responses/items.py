@@ -11,8 +11,8 @@ from typing import Any
 
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
-from pointsman.providers.openai.responses_tools import called_name
 from pointsman.shape import need_array, need_object, need_string, optional_string, wrong_type
+from pointsman.surfaces.responses.tools import called_name
 
 _ROLES = ("user", "assistant", "system", "developer")
 _TEXT_PARTS = ("input_text", "output_text", "text")

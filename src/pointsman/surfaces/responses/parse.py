@@ -5,7 +5,7 @@ equivalent (`FIELDS`), refused with a 400 that says why (`REFUSED`), or, where l
 changes no answer, left out with a note the surface records in the trace. A key this gateway does
 not know is noted the same way (refused when `strict`). Stateless: what needs OpenAI's stored state
 (`previous_response_id`, `conversation`, `prompt`, background runs) is refused. Items: see
-responses_items.py; tools: responses_tools.py.
+items.py; tools: tools.py.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
-from pointsman.providers.openai.responses_items import messages_of
-from pointsman.providers.openai.responses_tools import canonical_tools, tool_choice, tool_names
 from pointsman.shape import need_array, need_object, need_string, optional_object, optional_string, wrong_type
+from pointsman.surfaces.responses.items import messages_of
+from pointsman.surfaces.responses.tools import canonical_tools, tool_choice, tool_names
 
 _STATELESS = "pointsman keeps no response state: send the whole conversation in `input`"
 _BACKGROUND = "a background response is fetched later by id, and pointsman keeps no response state"

@@ -10,9 +10,9 @@ from pointsman.api.http import send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.providers.openai.responses import to_response
-from pointsman.providers.openai.responses_request import to_canonical
-from pointsman.providers.openai.responses_stream import ResponsesStreamRenderer
+from pointsman.surfaces.responses.parse import to_canonical
+from pointsman.surfaces.responses.render import to_response
+from pointsman.surfaces.responses.stream import ResponsesStreamRenderer
 
 if TYPE_CHECKING:
     from pointsman.compose import Gateway

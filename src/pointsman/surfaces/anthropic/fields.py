@@ -1,10 +1,11 @@
 """The Anthropic Messages request's top-level fields → canonical fields, and the `anthropic` key that
-keeps what only Anthropic's API knows (see inbound.py). Pure."""
+keeps what only Anthropic's API knows (see parse.py). Pure."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pointsman.providers.anthropic.carry import BETAS, SERVER_TOOLS
 from pointsman.providers.base import Json
 from pointsman.shape import (
     need_array,
@@ -20,9 +21,6 @@ MAPPED = frozenset(
     {"model", "messages", "max_tokens", "stream", "system", "stop_sequences", "temperature", "top_p", "top_k"}
 )
 """Fields whose canonical form says all of them; every other field also travels as sent."""
-SERVER_TOOLS = "server_tools"
-BETAS = "betas"
-"""The `anthropic` key's two entries that are not request fields (every other one is)."""
 EFFORTS = {"low": "low", "medium": "medium", "high": "high", "max": "high", "xhigh": "high"}
 """Anthropic's `output_config.effort` → canonical `reasoning_effort`."""
 

@@ -1,5 +1,5 @@
 """OpenAI's Responses API as an inbound surface, its answer side: canonical → Response object (the
-stream is responses_stream.py, the request side responses_request.py). Pure. Stateless: `store` is
+stream is stream.py, the request side parse.py). Pure. Stateless: `store` is
 answered as false.
 
 Tool calls come back in the form the client offered the tool: a custom tool's call is a
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from pointsman.providers.base import Json
-from pointsman.providers.openai.responses_tools import Named, tool_names
+from pointsman.surfaces.responses.tools import Named, tool_names
 from pointsman.usage import Usage
 
 

@@ -12,9 +12,10 @@ from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.engine import AnswerMeta
-from pointsman.providers.anthropic.answer import MessagesStreamRenderer, to_message
-from pointsman.providers.anthropic.inbound import to_canonical
 from pointsman.providers.base import Json
+from pointsman.surfaces.anthropic.parse import to_canonical
+from pointsman.surfaces.anthropic.render import to_message
+from pointsman.surfaces.anthropic.stream import MessagesStreamRenderer
 from pointsman.usage import Usage
 
 if TYPE_CHECKING:

@@ -23,9 +23,9 @@ from typing import Any
 import orjson
 
 from pointsman.errors import InvalidRequest
-from pointsman.providers.anthropic.fields import canonical_fields
 from pointsman.providers.base import Json
 from pointsman.shape import need_array, need_object, need_string, optional_object, wrong_type
+from pointsman.surfaces.anthropic.fields import canonical_fields
 
 _TURN = "messages[{}].content"
 _BLOCK = "messages[{}].content[{}]"
