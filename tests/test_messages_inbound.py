@@ -8,7 +8,7 @@ from typing import Any
 import anthropic
 import pytest
 
-from conftest import Gateway, user
+from conftest import ANTHROPIC_KEY, Gateway, user
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.faults import Fault
 from pointsman.fakes.openai_server import FakeOpenAI
@@ -220,3 +220,36 @@ def test_missing_max_tokens_is_a_clear_400(gw: Gateway) -> None:
         "type": "error",
         "error": {"type": "invalid_request_error", "message": "max_tokens: Field required (an integer)"},
     }
+
+
+def test_count_tokens_asks_an_anthropic_provider_when_configured(
+    make_gateway: Any, fake: FakeOpenAI, claude_fake: FakeAnthropic
+) -> None:
+    """`translation.count_tokens: provider`: a Claude model's count is the provider's own (the body
+    as sent, betas included); a model on another wire is still counted by the gateway."""
+    from conftest import two_wire_gateway
+
+    models = """
+models:
+  claude: {provider: ant, upstream: claude-sonnet-4-6, input: 3, output: 15}
+  gpt: {provider: oai, upstream: small-1, input: 1, output: 1}
+translation: {count_tokens: provider}
+"""
+    exact = two_wire_gateway(make_gateway, fake, claude_fake, "pm-count-key", models)
+    sdk = anthropic.Anthropic(base_url=exact.url, api_key="pm-count-key", max_retries=0)
+    messages: Any = user("say: " + "word " * 30)
+    before = len(claude_fake.seen)
+    counted = sdk.messages.count_tokens(
+        model="claude", messages=messages, extra_headers={"anthropic-beta": "token-counting-2024-11-01"}
+    )
+    asked = list(claude_fake.seen)[before:]
+    assert len(asked) == 1 and asked[0].body == {"model": "claude-sonnet-4-6", "messages": messages}
+    assert asked[0].headers["anthropic-beta"] == "token-counting-2024-11-01"
+    direct = anthropic.Anthropic(base_url=claude_fake.url, api_key=ANTHROPIC_KEY, max_retries=0)
+    assert (
+        counted.input_tokens
+        == direct.messages.count_tokens(model="claude-sonnet-4-6", messages=messages).input_tokens
+    )
+    seen_openai = len(fake.seen)
+    assert sdk.messages.count_tokens(model="gpt", messages=messages).input_tokens > 30
+    assert len(fake.seen) == seen_openai and len(claude_fake.seen) == before + 2, "counted by the gateway"

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 async def count_prompt(gateway: Gateway, name: str, canonical: Json, size: int) -> int:
     """The canonical request's input tokens, counted with the tokenizer family of the model `name`
     resolves to (a route: its default); `size` is the body's, to count large prompts aside."""
-    return await prompt_tokens(gateway, canonical, _counted_by(gateway, name), size)
+    return await prompt_tokens(gateway, canonical, counted_by(gateway, name), size)
 
 
 async def prompt_tokens(
@@ -34,7 +34,7 @@ async def prompt_tokens(
     return count
 
 
-def _counted_by(gateway: Gateway, name: str) -> CatalogModel:
+def counted_by(gateway: Gateway, name: str) -> CatalogModel:
     route = gateway.router.routes.get(name)
     if route is not None:
         return route.default.members[0].model

@@ -7,7 +7,7 @@ object is immutable once read, so nothing changes behind a running request.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -275,6 +275,9 @@ class TranslationConfig(_Strict, frozen=True):
     """Refuse instead of adapt: a request field the chosen model cannot carry and the answer would
     lack (a hosted tool, reasoning effort, a request key pointsman does not know) is a 400 naming
     the field and the model, not a note in the trace. Hints that change no answer stay notes."""
+    count_tokens: Literal["local", "provider"] = "local"
+    """`POST /v1/messages/count_tokens`: counted by the gateway (free, no provider call), or, for a
+    model on an Anthropic-wire provider, asked of the provider for its exact count."""
 
 
 class Config(_Strict, frozen=True):

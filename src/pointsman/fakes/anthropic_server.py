@@ -343,6 +343,8 @@ class FakeAnthropic(FakeProvider):
 
     done_frame = b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
 
-    async def count_tokens(self, request: web.Request) -> web.Response:
-        body = orjson.loads(await request.read())
-        return web.json_response({"input_tokens": self._prompt_tokens(body)})
+    async def count_tokens(self, request: web.Request) -> web.StreamResponse:
+        begun = await self.begin(request)  # recorded, authenticated, faults apply: like the real one
+        if isinstance(begun, web.StreamResponse):
+            return begun
+        return web.json_response({"input_tokens": self._prompt_tokens(begun[0])})

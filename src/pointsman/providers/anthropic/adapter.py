@@ -45,6 +45,12 @@ class AnthropicProvider:
         stream = bool(out.get("stream"))
         return UpstreamRequest(self._url, headers, orjson.dumps(out), stream=stream, adapted=tuple(notes))
 
+    def count_request(self, body: Json, upstream_model: str, betas: list[str]) -> UpstreamRequest:
+        """`POST /messages/count_tokens` with the client's body as sent, for the provider's exact count."""
+        headers = with_betas(self._headers, betas) if betas else self._headers
+        out = orjson.dumps({**body, "model": upstream_model})
+        return UpstreamRequest(f"{self._url}/count_tokens", headers, out)
+
     def refusal(self, body: Json, model: str) -> InvalidRequest | None:
         return None  # the Messages API carries everything the Anthropic surface takes
 

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from pointsman.api.counting import count_prompt, prompt_tokens
+from pointsman.api.counting import count_prompt, counted_by, prompt_tokens
 from pointsman.api.http import Scope, parse_json_object, read_body, send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.engine import AnswerMeta
+from pointsman.errors import UpstreamProtocolError
+from pointsman.providers.anthropic.adapter import AnthropicProvider
 from pointsman.providers.base import Json
 from pointsman.surfaces.anthropic.parse import to_canonical
 from pointsman.surfaces.anthropic.render import to_message
@@ -76,11 +78,36 @@ async def messages(gateway: Gateway, request: Request) -> None:
 async def count_tokens(gateway: Gateway, request: Request) -> None:
     """POST /v1/messages/count_tokens, answered here with the tokenizer family of the model the name
     resolves to (a route: its default): Claude Code asks before every turn, and without an answer it
-    falls back to one-token requests a provider bills. Free, so not ledgered."""
+    falls back to one-token requests a provider bills. Free, so not ledgered. With
+    `translation.count_tokens: provider`, a model on an Anthropic-wire provider is counted by it."""
     gateway.auth.key_id(request.scope)
     raw = await read_body(request.scope, request.receive, *gateway.body_limits)
     body = parse_json_object(raw)
     name = require_model(body)
-    canonical = to_canonical({**body, "max_tokens": 1})  # the count takes no max_tokens
-    count = await count_prompt(gateway, name, canonical, len(raw))
+    canonical = to_canonical({**body, "max_tokens": 1})  # the count takes no max_tokens; checks the body
+    model = counted_by(gateway, name)
+    provider = gateway.providers.get(model.provider)
+    if gateway.config.translation.count_tokens == "provider" and isinstance(provider, AnthropicProvider):
+        count = await _provider_count(gateway, provider, body, model.upstream, request)
+    else:
+        count = await count_prompt(gateway, name, canonical, len(raw))
     await send_json(request.send, 200, orjson.dumps({"input_tokens": count}), [request.id_header])
+
+
+async def _provider_count(
+    gateway: Gateway, provider: AnthropicProvider, body: Json, upstream: str, request: Request
+) -> int:
+    upstream_request = provider.count_request(body, upstream, list(betas_of(request.scope)))
+    response = await gateway.upstream().send(provider.endpoint, upstream_request)
+    if response.status >= 400:
+        raise provider.classify_error(response)
+    try:
+        count = orjson.loads(response.body).get("input_tokens")
+    except (orjson.JSONDecodeError, AttributeError):
+        count = None
+    if type(count) is not int:
+        raise UpstreamProtocolError(
+            f"provider '{provider.endpoint.name}' answered count_tokens without an input_tokens count",
+            provider=provider.endpoint.name,
+        )
+    return count
