@@ -27,16 +27,21 @@ from pointsman.providers.registry import PRESETS, build_provider
 from pointsman.redact import Redactor, header_secrets, url_secrets
 from pointsman.routing.router import RouteRouter
 from pointsman.state.health import Health, LocalHealth
+from pointsman.telemetry.access import AccessLog
 from pointsman.tokens import TokenCounter
 from pointsman.upstream.client import UpstreamClient
+from pointsman.upstream.proxy import proxy_authorization
 
 
 def redactor_of(config: Config) -> Redactor:
     """One redactor for every secret the config holds: provider keys, secret header values,
-    credentials in base URLs, the gateway keys and the admin key."""
+    credentials in base URLs and proxy URLs (and the Proxy-Authorization made of them), the gateway
+    keys and the admin key."""
     found = [key.key for key in config.server.keys] + [config.server.admin_key]
     for p in config.providers.values():
         found += [p.api_key, *header_secrets(p.headers), *url_secrets(p.base_url)]
+        if p.proxy:
+            found += [*url_secrets(p.proxy), proxy_authorization(p.proxy).removeprefix("Basic ")]
     return Redactor(found)
 
 
@@ -56,6 +61,7 @@ def endpoints(config: Config, redactor: Redactor) -> dict[str, Endpoint]:
             stream_usage=bool(p.stream_usage),
             strip_fields=preset.strip_fields if preset else (),
             ca_file=p.ca_file,
+            proxy=p.proxy or "",
             redactor=redactor,
         )
     return out
@@ -99,6 +105,7 @@ class Gateway:
         self.clock = clock
         self.catalog = catalog_of(config)
         self.auth = Auth(config.server)
+        self.access_log = AccessLog(config.server.access_log)
         self.body_limits = (config.server.max_body_bytes, config.server.body_timeout)
         redactor = redactor_of(config)  # reaches every place a provider's words become an error
         self.providers: dict[str, Provider] = {

@@ -9,6 +9,7 @@ import errno
 import logging
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Callable, Coroutine, Generator
 from concurrent.futures import Future
@@ -23,6 +24,7 @@ from pointsman.config.schema import Config
 from pointsman.connections import Limits, guarded_protocol
 from pointsman.errors import ConfigError
 from pointsman.fakes.base import FakeProvider
+from pointsman.telemetry import access
 
 T = TypeVar("T")
 
@@ -56,7 +58,7 @@ def uvicorn_config(app: GatewayApp, *, log_level: str) -> uvicorn.Config:
         http=guarded_protocol(Limits.of(server)),
         ws="none",
         lifespan="on",
-        access_log=False,
+        access_log=False,  # the gateway writes its own, one line a request (telemetry/access.py)
         log_level=log_level,
         server_header=False,
         proxy_headers=False,  # a per-request middleware; the gateway records no client addresses
@@ -95,6 +97,7 @@ def serve(config: Config, *, log_level: str = "info") -> int:
     sock = bind(config.server.host, config.server.port)
     server = _Server(uvicorn_config(app, log_level=log_level))
     server.gateway = app.gateway
+    access.send_to(sys.stderr, config.server.access_log)
     logging.getLogger("pointsman").info(
         "pointsman listening on http://%s:%d", config.server.host, sock.getsockname()[1]
     )

@@ -12,9 +12,10 @@ from typing import Any
 from pointsman.api import chat, embeddings, messages, meta, openapi, responses
 from pointsman.api.ending import client_left, cut_short
 from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error, speaks_anthropic
-from pointsman.api.request import Request
+from pointsman.api.request import SHUTTING_DOWN, Request
 from pointsman.compose import Gateway, build
 from pointsman.config.schema import Config
+from pointsman.engine import CLIENT_CLOSED
 from pointsman.errors import MethodNotAllowed, NotFound, PointsmanError
 
 log = logging.getLogger("pointsman")
@@ -48,6 +49,7 @@ class GatewayApp:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self._now = gateway.clock.now
+        self._access = gateway.access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -57,20 +59,26 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send, new_request_id(), self._now())
+        status, kind = 200, ""
         try:
             handler = self._handler(scope["method"], scope["path"])
             await handler(self.gateway, request)
         except PointsmanError as error:
+            status, kind = error.status, error.type
             headers = [request.id_header, *request.error_headers]
             await send_error(send, error, headers, anthropic=speaks_anthropic(scope["path"]))
         except ClientDisconnected:
+            status, kind = CLIENT_CLOSED, "client_closed"
             client_left(request)
         except asyncio.CancelledError:
             if request.left:
+                status, kind = CLIENT_CLOSED, "client_closed"
                 client_left(request)
             else:  # the server's own cancel: graceful shutdown ran out of time
+                status, kind = 503, SHUTTING_DOWN
                 await cut_short(request, send)
         except Exception:
+            status, kind = 500, "server_error"
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
             try:
@@ -79,6 +87,19 @@ class GatewayApp:
                 )
             except RuntimeError:
                 pass  # the response had already started; the server closes the connection
+        finally:
+            self._log(request, status, kind)
+
+    def _log(self, request: Request, status: int, kind: str) -> None:
+        """The request's access line; a model request's status is its outcome's, as in its ledger row."""
+        call = request.call
+        if call is not None and call.outcome is not None:
+            status, kind = call.outcome.status, call.outcome.error_type
+        elif status == 200:
+            status = request.status
+        scope = request.scope
+        latency = round((self._now() - request.started) * 1000, 3)
+        self._access.write(request.id, scope["method"], scope["path"], status, kind, latency, call)
 
     def _handler(self, method: str, path: str) -> Handler:
         route = ROUTES.get(path)

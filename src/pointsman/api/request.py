@@ -44,6 +44,11 @@ class Request:
     """The client closed the connection before its answer was complete."""
     end_stream: Callable[[PointsmanError], Awaitable[None]] | None = None
     """Once a stream has started: ends it with an error event in its surface's shape."""
+    call: Call | None = None
+    """A model request's call, once its ledger row is under way: the access line is written from
+    its outcome too."""
+    status: int = 200
+    """The status of an answer that is not an error and not a model's (readyz's 503)."""
 
     @property
     def id_header(self) -> tuple[bytes, bytes]:
@@ -102,7 +107,7 @@ async def ledgered_call(
 ) -> AsyncIterator[Call]:
     """Parse the body (at most `limits`: bytes, seconds) into a `Call`; its ledger row is written
     exactly once, from its outcome."""
-    call = Call(request.id, {}, request.started, endpoint, key_id=key_id, team=team)
+    call = request.call = Call(request.id, {}, request.started, endpoint, key_id=key_id, team=team)
     outcome: Outcome | None = None
     try:
         call.body = body = parse_json_object(await read_body(request.scope, request.receive, *limits))
@@ -134,6 +139,7 @@ async def ledgered_call(
     finally:
         if outcome is None:  # answered, or the client left before the engine had a say
             outcome = call.outcome or Outcome(CLIENT_CLOSED, "client_closed", finished=now())
+        call.outcome = outcome  # what the access line is written from too
         ledger.record(ledger_row(call, outcome))
 
 

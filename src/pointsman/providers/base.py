@@ -43,6 +43,8 @@ class Endpoint:
     stream_usage: bool
     strip_fields: tuple[str, ...] = ()
     ca_file: str = ""
+    proxy: str = ""
+    """The HTTP proxy its calls go through ("" for none); may hold a password."""
     redactor: Redactor = PLAIN
     """Keeps every secret of the gateway's config (not only this provider's) out of what this
     provider's errors say; built once by the composition root."""
@@ -61,6 +63,8 @@ class UpstreamResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    url: str = ""
+    """What was called (may hold a key: redact before showing), for errors that name it."""
 
 
 @dataclass(slots=True)
