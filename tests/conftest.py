@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -236,3 +237,18 @@ def serve_process(config: Path, **kw: Any) -> tuple[subprocess.Popen[str], str]:
             return proc, found.group(1)
     proc.kill()
     raise AssertionError("pointsman serve did not start")
+
+
+def self_signed(folder: Path, names: str) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context with a fresh certificate for `names` (a subjectAltName value, such as
+    `DNS:localhost,IP:127.0.0.1`), and the certificate's file, for a client to trust."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    common = names.split(",")[0].split(":", 1)[1]
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={common}",
+         "-addext", f"subjectAltName={names}", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert

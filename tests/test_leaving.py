@@ -1,6 +1,6 @@
 """How requests end without an answer. A client leaving is routine: one INFO line naming the request
-(its access line), no ERROR and no traceback, and a 499 row. A request the server cuts short at shutdown gets a 503 in
-its surface's shape, and its row says why."""
+(its access line), no ERROR and no traceback, and a 499 row. A request the server cuts short at
+shutdown gets a 503 in its surface's shape, and its row says why."""
 
 from __future__ import annotations
 

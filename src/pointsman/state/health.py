@@ -185,7 +185,8 @@ class LocalHealth:
     def _why_open(self, state: _Model, now: float) -> str:
         """Why the circuit must open now ("" when it need not)."""
         if state.consecutive >= self._config.failures:
-            return f"{state.consecutive} failures in a row"
+            n = state.consecutive
+            return f"{n} failure{'s' if n != 1 else ''} in a row"
         self._expire(state.outcomes, now)
         total = len(state.outcomes)
         if total < self._config.min_requests:

@@ -343,7 +343,8 @@ class Pool:
         conn = self._take(key) or await self._connect(target, connect_timeout)
         conn.prepare()
         assert conn.transport is not None
-        conn.transport.write(target.head + b"content-length: %d\r\n\r\n" % len(body) + body)
+        # spelt as most clients do: proxy.py, for one, added a second one beside a lowercase one
+        conn.transport.write(target.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
         try:
             await _until(conn.headers_done, read_timeout, asyncio.get_running_loop())
             if conn.status == 407 and target.proxy is not None:  # the proxy's answer, not the provider's
