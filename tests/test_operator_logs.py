@@ -5,6 +5,7 @@ provider's 404 that names the path called and the commonest cause (a base_url wi
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.providers.base import Endpoint, UpstreamResponse
 from pointsman.providers.errorbody import read_error
 from pointsman.redact import Redactor
+from pointsman.serving import BackgroundServers
 
 PROMPT = "say: the secret plan is pineapple"
 CHAIN = "routes:\n  chain: {default: small, fallbacks: [big], retries: 0}\n"
@@ -215,15 +217,21 @@ def test_a_bad_access_log_setting_is_a_config_error() -> None:
 # ---- state changes
 
 
+def failing_small(
+    make_gateway: Callable[..., Gateway], fake: FakeOpenAI, health: str
+) -> tuple[Gateway, ManualClock]:
+    """A gateway on a clock the test moves, routing to `small` (failing with 500s until the fake is
+    cleared), then `big`."""
+    clock = ManualClock()
+    gateway = make_gateway(f"{CHAIN}health: {health}\n", clock=clock)
+    fake.inject(Fault("status", status=500, model="small-1", times=0))
+    return gateway, clock
+
+
 def test_a_circuit_is_logged_when_it_opens_lets_a_probe_through_and_closes(
     make_gateway: Callable[..., Gateway], fake: FakeOpenAI, lines: Lines
 ) -> None:
-    clock = ManualClock()
-    gateway = make_gateway(
-        f"{CHAIN}health: {{failures: 2, cooldown: 5}}\n",
-        clock=clock,
-    )
-    fake.inject(Fault("status", status=500, model="small-1", times=0))
+    gateway, clock = failing_small(make_gateway, fake, "{failures: 2, cooldown: 5}")
     client = gateway.client()
     for _ in range(6):  # two failures open it; the other four requests skip small
         assert client.chat.completions.create(model="chain", messages=user("x")).model
@@ -242,12 +250,7 @@ def test_a_circuit_is_logged_when_it_opens_lets_a_probe_through_and_closes(
 def test_a_probe_that_keeps_failing_is_not_logged_every_cooldown(
     make_gateway: Callable[..., Gateway], fake: FakeOpenAI, lines: Lines
 ) -> None:
-    clock = ManualClock()
-    gateway = make_gateway(
-        f"{CHAIN}health: {{failures: 1, cooldown: 1}}\n",
-        clock=clock,
-    )
-    fake.inject(Fault("status", status=500, model="small-1", times=0))
+    gateway, clock = failing_small(make_gateway, fake, "{failures: 1, cooldown: 1}")
     client = gateway.client()
     for _ in range(5):
         client.chat.completions.create(model="chain", messages=user("x"))
@@ -258,11 +261,14 @@ def test_a_probe_that_keeps_failing_is_not_logged_every_cooldown(
 
 
 def test_an_unreachable_provider_is_logged_once_until_it_answers_again(
-    make_gateway: Callable[..., Gateway], fake: FakeOpenAI, lines: Lines
+    make_gateway: Callable[..., Gateway], servers: BackgroundServers, fake: FakeOpenAI, lines: Lines
 ) -> None:
+    with socket.socket() as sock:  # a port nothing listens on, until a fake takes it below
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     gateway = make_gateway(
         text=f"providers:\n  fake: {{type: openai, base_url: '{fake.url}/v1', api_key: {PROVIDER_KEY}}}\n"
-        "  gone: {type: openai, base_url: 'http://127.0.0.1:9/v1?key=sk-query-secret-99'}\n"
+        f"  gone: {{type: openai, base_url: 'http://user:sk-url-secret-99@127.0.0.1:{port}/v1'}}\n"
         "models:\n  small: {provider: fake, upstream: small-1, input: 1, output: 1}\n"
         "  dead: {provider: gone, upstream: small-1, input: 1, output: 1}\n"
         "routes:\n  chain: {default: dead, fallbacks: [small], retries: 0}\n"
@@ -273,7 +279,14 @@ def test_an_unreachable_provider_is_logged_once_until_it_answers_again(
         assert client.chat.completions.create(model="chain", messages=user("x")).model == "small-1"
     said = lines.saying("provider 'gone' unreachable")
     assert len(said) == 1 and said[0].levelno == logging.WARNING
-    assert "127.0.0.1:9" in said[0].getMessage() and "sk-query-secret-99" not in said[0].getMessage()
+    assert f"user:[redacted]@127.0.0.1:{port}" in said[0].getMessage()
+    assert "sk-url-secret-99" not in said[0].getMessage()
+    servers.start_fake(FakeOpenAI(), port=port)
+    for _ in range(2):
+        client.chat.completions.create(model="chain", messages=user("x"))
+    back = lines.saying("provider 'gone' reachable again")
+    assert len(back) == 1 and "4 connections had failed" in back[0].getMessage()
+    assert len(lines.saying("provider 'gone' unreachable")) == 1
 
 
 # ---- a provider's 404

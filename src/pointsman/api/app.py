@@ -91,15 +91,12 @@ class GatewayApp:
             self._log(request, status, kind)
 
     def _log(self, request: Request, status: int, kind: str) -> None:
-        """The request's access line; a model request's status is its outcome's, as in its ledger row."""
-        call = request.call
-        if call is not None and call.outcome is not None:
-            status, kind = call.outcome.status, call.outcome.error_type
-        elif status == 200:
-            status = request.status
+        """The request's access line; a model request's is written from its ledger row."""
         scope = request.scope
         latency = round((self._now() - request.started) * 1000, 3)
-        self._access.write(request.id, scope["method"], scope["path"], status, kind, latency, call)
+        if status == 200:
+            status = request.status
+        self._access.write(request.id, scope["method"], scope["path"], status, kind, latency, request.row)
 
     def _handler(self, method: str, path: str) -> Handler:
         route = ROUTES.get(path)

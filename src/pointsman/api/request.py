@@ -44,9 +44,8 @@ class Request:
     """The client closed the connection before its answer was complete."""
     end_stream: Callable[[PointsmanError], Awaitable[None]] | None = None
     """Once a stream has started: ends it with an error event in its surface's shape."""
-    call: Call | None = None
-    """A model request's call, once its ledger row is under way: the access line is written from
-    its outcome too."""
+    row: LedgerRow | None = None
+    """A model request's ledger row, once recorded: its access line is written from it."""
     status: int = 200
     """The status of an answer that is not an error and not a model's (readyz's 503)."""
 
@@ -107,7 +106,7 @@ async def ledgered_call(
 ) -> AsyncIterator[Call]:
     """Parse the body (at most `limits`: bytes, seconds) into a `Call`; its ledger row is written
     exactly once, from its outcome."""
-    call = request.call = Call(request.id, {}, request.started, endpoint, key_id=key_id, team=team)
+    call = Call(request.id, {}, request.started, endpoint, key_id=key_id, team=team)
     outcome: Outcome | None = None
     try:
         call.body = body = parse_json_object(await read_body(request.scope, request.receive, *limits))
@@ -139,8 +138,8 @@ async def ledgered_call(
     finally:
         if outcome is None:  # answered, or the client left before the engine had a say
             outcome = call.outcome or Outcome(CLIENT_CLOSED, "client_closed", finished=now())
-        call.outcome = outcome  # what the access line is written from too
-        ledger.record(ledger_row(call, outcome))
+        request.row = ledger_row(call, outcome)  # the access line is written from it too
+        ledger.record(request.row)
 
 
 SHUTTING_DOWN = "shutting_down"

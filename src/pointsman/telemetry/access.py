@@ -19,7 +19,8 @@ import orjson
 
 from pointsman.catalog.price import format_usd
 from pointsman.config.schema import AccessLog as AccessLogConfig
-from pointsman.engine.call import Call
+from pointsman.engine.trace import Trace
+from pointsman.ledger.row import LedgerRow
 
 log = logging.getLogger("pointsman.access")
 
@@ -30,45 +31,39 @@ _BARE = re.compile(r'[^\s"=\\\x00-\x1f\x7f]+')
 
 
 def access_entry(
-    request_id: str, method: str, path: str, status: int, error: str, latency_ms: float, call: Call | None
+    request_id: str, method: str, path: str, status: int, error: str, latency_ms: float, row: LedgerRow | None
 ) -> dict[str, Any]:
-    """The line's fields. `call` is the model request's (None for the gateway's other endpoints, and
-    for a request refused before its body was read)."""
-    outcome = call.outcome if call is not None else None
-    model = outcome.model if outcome is not None else None
-    entry: dict[str, Any] = {
-        "id": request_id,
-        "method": method,
-        "path": path[:CLIENT_TEXT_LIMIT],
-        "status": status,
-        "error": error,
-    }
-    if call is None or outcome is None:
-        entry["latency_ms"] = latency_ms
+    """The line's fields: a model request's from its ledger row (its status and error too); the
+    gateway's other endpoints', and a request refused before its body was read, from the arguments."""
+    entry: dict[str, Any] = {"id": request_id, "method": method, "path": path[:CLIENT_TEXT_LIMIT]}
+    if row is None:
+        entry.update(status=status, error=error, latency_ms=latency_ms)
         return entry
-    usage = outcome.usage
-    first = outcome.first_token
     entry.update(
-        surface=call.endpoint,
-        requested=call.requested_model[:CLIENT_TEXT_LIMIT],
-        route=outcome.route,
-        model=model.name if model is not None else "",
-        provider=model.provider if model is not None else "",
-        attempts=outcome.attempts,
-        fallbacks=_fallbacks(call),
-        latency_ms=round((outcome.finished - call.started) * 1000, 3),
-        ttft_ms=round((first - call.started) * 1000, 3) if first is not None else None,
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cost_usd=outcome.cost,
-        key=call.key_id,
+        status=row.status,
+        error=row.error_type,
+        surface=row.endpoint,
+        requested=row.requested_model[:CLIENT_TEXT_LIMIT],
+        route=row.route,
+        model=row.model,
+        provider=row.provider,
+        attempts=row.attempts,
+        fallbacks=_fallbacks(row.trace),
+        latency_ms=row.latency_ms,
+        ttft_ms=row.ttft_ms,
+        input_tokens=row.prompt_tokens,
+        output_tokens=row.completion_tokens,
+        cost_usd=row.cost_usd,
+        key=row.key_id,
     )
     return entry
 
 
-def _fallbacks(call: Call) -> int:
+def _fallbacks(trace: Any) -> int:
     """Models tried after the first one (retries of one model are not fallbacks)."""
-    tried = {a.model for a in call.trace.attempts if a.outcome != "skipped"}
+    if not isinstance(trace, Trace):
+        return 0
+    tried = {a.model for a in trace.attempts if a.outcome != "skipped"}
     return max(0, len(tried) - 1)
 
 
@@ -116,11 +111,11 @@ class AccessLog:
         status: int,
         error: str,
         latency_ms: float,
-        call: Call | None,
+        row: LedgerRow | None,
     ) -> None:
         if not self._on or not log.isEnabledFor(logging.INFO):
             return
-        entry = access_entry(request_id, method, path, status, error, latency_ms, call)
+        entry = access_entry(request_id, method, path, status, error, latency_ms, row)
         # a record made directly: logging's usual path looks up the calling frame for every line
         record = log.makeRecord(log.name, logging.INFO, __file__, 0, self._render(entry), (), None)
         record.access = entry  # the fields, for a handler that wants them structured
