@@ -326,3 +326,27 @@ def test_a_proxy_setting_that_cannot_work_is_a_config_error() -> None:
     assert "proxy: none" in message and PASSWORD not in message
     config = parse_config(base + ", proxy: 'corp.test:3128'}\n", "proxy.yaml", {})
     assert config.providers["p"].proxy == "http://corp.test:3128"
+
+
+def test_config_check_shows_each_providers_proxy_without_its_password(tmp_path: Path) -> None:
+    config = tmp_path / "gw.yaml"
+    config.write_text(
+        "providers:\n  far: {type: openai, base_url: 'https://api.test/v1'}\n"
+        "  near: {type: openai, base_url: 'http://127.0.0.1:1/v1'}\n"
+        "models:\n  m: {provider: far, upstream: m, input: 1, output: 1}\ncatalog: {builtin: false}\n"
+    )
+    env = {**os.environ, "HTTPS_PROXY": f"http://me:{PASSWORD}@corp.test:3128", "NO_PROXY": "127.0.0.1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pointsman", "config", "check", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "far: openai at https://api.test/v1 through proxy http://me:[redacted]@corp.test:3128"
+        in result.stdout
+    )
+    assert "near: openai at http://127.0.0.1:1/v1 (no key)" in result.stdout
+    assert PASSWORD not in result.stdout + result.stderr

@@ -347,7 +347,8 @@ class Pool:
         conn.transport.write(target.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
         try:
             await _until(conn.headers_done, read_timeout, asyncio.get_running_loop())
-            if conn.status == 407 and target.proxy is not None:  # the proxy's answer, not the provider's
+            # a plain-HTTP request through a proxy: a 407 is the proxy's answer, not the provider's
+            if conn.status == 407 and target.proxy is not None and not target.tls:
                 raise ConnectFailed(f"proxy {target.proxy.shown} answered 407 Proxy Authentication Required")
         except BaseException:
             if conn.transport is not None:
