@@ -5,6 +5,7 @@ provider's 404 that names the path called and the commonest cause (a base_url wi
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -181,12 +182,14 @@ def test_a_client_chosen_path_cannot_forge_a_line(make_gateway: Callable[..., Ga
     assert "\n" not in text and 'path="/v1/x\\nid=forged status=200"' in text
 
 
-def test_a_served_gateway_writes_bare_json_lines_and_no_uvicorn_line(
-    tmp_path: Path, fake: FakeOpenAI
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_a_served_gateway_writes_one_line_a_request_to_stderr(
+    tmp_path: Path, fake: FakeOpenAI, form: str
 ) -> None:
+    """`pointsman serve` writes the lines itself (not through `logging`), and uvicorn writes none."""
     config = tmp_path / "gw.yaml"
     config.write_text(
-        f"server: {{port: 0, access_log: {{format: json}}}}\n"
+        f"server: {{port: 0, access_log: {{format: {form}}}}}\n"
         f"providers:\n  fake: {{type: openai, base_url: '{fake.url}/v1', api_key: {PROVIDER_KEY}}}\n"
         "models:\n  small: {provider: fake, upstream: small-1, input: 1, output: 1}\n"
         f"catalog: {{builtin: false}}\nledger: {{path: '{tmp_path / 'ledger.db'}'}}\n"
@@ -199,11 +202,17 @@ def test_a_served_gateway_writes_bare_json_lines_and_no_uvicorn_line(
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
-    objects = [orjson.loads(line) for line in err.splitlines() if line.startswith("{")]
-    assert [(o["id"], o["status"]) for o in objects] == [
-        (raw.headers["x-pointsman-request-id"], 200),
-        (missing.headers["x-pointsman-request-id"], 404),
-    ]
+    asked = [(raw.headers["x-pointsman-request-id"], 200), (missing.headers["x-pointsman-request-id"], 404)]
+    if form == "json":
+        objects = [orjson.loads(line) for line in err.splitlines() if line.startswith("{")]
+        assert [(o["id"], o["status"]) for o in objects] == asked
+    else:
+        said = [line for line in err.splitlines() if " INFO pointsman.access: " in line]
+        assert [line.split("access: ")[1].split(" method=")[0] for line in said] == [
+            f"id={i}" for i, _ in asked
+        ]
+        assert " status=200 " in said[0] and " model=small " in said[0] and " status=404 " in said[1]
+        assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO", said[0])
     assert 'HTTP/1.1"' not in err and "pineapple" not in err and PROVIDER_KEY not in err
 
 

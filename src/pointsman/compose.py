@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TextIO
 
 from pointsman.api.auth import Auth
 from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
@@ -100,12 +101,13 @@ class Gateway:
         health: Health | None,
         rng: Callable[[], float],
         token_executor: Executor | None,
+        access_out: TextIO | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.catalog = catalog_of(config)
         self.auth = Auth(config.server)
-        self.access_log = AccessLog(config.server.access_log)
+        self.access_log = AccessLog(config.server.access_log, access_out)
         self.body_limits = (config.server.max_body_bytes, config.server.body_timeout)
         redactor = redactor_of(config)  # reaches every place a provider's words become an error
         self.providers: dict[str, Provider] = {
@@ -147,6 +149,7 @@ class Gateway:
 
     async def shutdown(self) -> None:
         self.ready = False
+        self.access_log.flush()
         self.ledger_state = await self.ledger.close()
         if self._upstream is not None:
             await self._upstream.close()
@@ -162,9 +165,11 @@ def build(
     health: Health | None = None,
     rng: Callable[[], float] = random.random,
     token_executor: Executor | None = None,
+    access_out: TextIO | None = None,
 ) -> Gateway:
     """A gateway from `config`; raises ConfigError naming the file, line and key of a mistake.
-    `token_executor` counts large prompts (default: two threads of the gateway's own)."""
+    `token_executor` counts large prompts (default: two threads of the gateway's own). `access_out`:
+    where access lines go (default: the `pointsman.access` logger)."""
     return Gateway(
         config,
         transport=transport,
@@ -173,4 +178,5 @@ def build(
         health=health,
         rng=rng,
         token_executor=token_executor,
+        access_out=access_out,
     )

@@ -24,7 +24,6 @@ from pointsman.config.schema import Config
 from pointsman.connections import Limits, guarded_protocol
 from pointsman.errors import ConfigError
 from pointsman.fakes.base import FakeProvider
-from pointsman.telemetry import access
 
 T = TypeVar("T")
 
@@ -92,12 +91,11 @@ def serve(config: Config, *, log_level: str = "info") -> int:
     problem = open_without_keys(config.server)
     if problem is not None:
         raise ConfigError(f"refusing to start: {problem}")
-    app = create_app(config)
+    app = create_app(config, access_out=sys.stderr)
     app.gateway.check()
     sock = bind(config.server.host, config.server.port)
     server = _Server(uvicorn_config(app, log_level=log_level))
     server.gateway = app.gateway
-    access.send_to(sys.stderr, config.server.access_log)
     logging.getLogger("pointsman").info(
         "pointsman listening on http://%s:%d", config.server.host, sock.getsockname()[1]
     )
