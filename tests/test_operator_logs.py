@@ -201,7 +201,8 @@ def test_a_served_gateway_writes_one_line_a_request_to_stderr(
         missing = httpx.get(f"{url}/v1/nowhere", timeout=10)
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=30)
+        proc.wait(30)
+    err = proc.said()
     asked = [(raw.headers["x-pointsman-request-id"], 200), (missing.headers["x-pointsman-request-id"], 404)]
     if form == "json":
         objects = [orjson.loads(line) for line in err.splitlines() if line.startswith("{")]

@@ -1,6 +1,6 @@
-"""The access log: one line per request, on the `pointsman.access` logger, written where the request
-ends (after its answer or error went out, or its client left), from the same outcome its ledger row
-is written from.
+"""The access log: one line per request (to `pointsman serve`'s stderr, or as records of the
+`pointsman.access` logger), written where the request ends (after its answer or error went out, or
+its client left), from its ledger row when it has one.
 
 It names the request, never its content: no prompt, no answer, no key (the key's configured id
 only), no query string (Gemini clients put keys there). What a client controls (the path, the model
