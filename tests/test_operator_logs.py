@@ -4,6 +4,8 @@ provider's 404 that names the path called and the commonest cause (a base_url wi
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 import re
 import socket
@@ -19,6 +21,7 @@ import pytest
 
 from conftest import PROVIDER_KEY, Gateway, ManualClock, serve_process, user
 from pointsman.config.loader import parse_config
+from pointsman.config.schema import AccessLog as AccessLogConfig
 from pointsman.errors import ConfigError
 from pointsman.fakes.faults import Fault
 from pointsman.fakes.openai_server import FakeOpenAI
@@ -26,6 +29,7 @@ from pointsman.providers.base import Endpoint, UpstreamResponse
 from pointsman.providers.errorbody import read_error
 from pointsman.redact import Redactor
 from pointsman.serving import BackgroundServers
+from pointsman.telemetry.access import AccessLog
 
 PROMPT = "say: the secret plan is pineapple"
 CHAIN = "routes:\n  chain: {default: small, fallbacks: [big], retries: 0}\n"
@@ -332,3 +336,31 @@ def test_a_404_shows_no_key_from_the_url() -> None:
     message = read_error(endpoint, UpstreamResponse(404, {}, b"Not Found", url)).message
     assert "POST /models/x:generateContent?key=[redacted]&alt=sse" in message, message
     assert "secret" not in message and "end in /v1beta" in message
+
+
+async def test_lines_to_a_stream_are_written_once_per_loop_turn_and_a_closed_one_is_let_go() -> None:
+    class Counting(io.StringIO):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            self.writes += 1
+            return super().write(text)
+
+    out = Counting()
+    access = AccessLog(AccessLogConfig(), out)
+    for i in range(3):
+        access.write(f"req_{i}", "GET", "/healthz", 200, "", 0.1, None)
+    await asyncio.sleep(0)
+    said = out.getvalue().splitlines()
+    assert out.writes == 1 and len(said) == 3
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO pointsman.access: "
+        r"id=req_0 method=GET path=/healthz status=200 latency_ms=0.1",
+        said[0],
+    )
+    out.close()
+    access.write("req_3", "GET", "/healthz", 200, "", 0.1, None)
+    await asyncio.sleep(0)  # the write fails: no exception reaches the request or the loop
+    access.write("req_4", "GET", "/healthz", 200, "", 0.1, None)
+    await asyncio.sleep(0)
+    assert out.writes == 2, "after a failed write, no more are tried"

@@ -188,5 +188,8 @@ class AccessLog:
         if not self._pending or self._out is None:
             return
         lines, self._pending = self._pending, []
-        self._out.write("\n".join(lines) + "\n")
-        self._out.flush()
+        try:
+            self._out.write("\n".join(lines) + "\n")
+            self._out.flush()
+        except (OSError, ValueError):  # stderr closed or gone: the requests must not fail with it
+            self._on = False
