@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -251,20 +253,59 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def serve_process(config: Path, **kw: Any) -> tuple[subprocess.Popen[str], str]:
+class Served(subprocess.Popen[str]):
+    """`pointsman serve` in its own process. What it writes to stderr is read as it comes (an
+    unread pipe fills up, and then the server blocks on its next log line) and kept for `said()`."""
+
+    lines: list[str]
+    reader: threading.Thread | None = None
+
+    def said(self) -> str:
+        """Everything it wrote to stderr; call once it has exited."""
+        if self.reader is not None:
+            self.reader.join(30)
+        return "".join(self.lines)
+
+
+def _keep_reading(proc: Served) -> None:
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        proc.lines.append(line)
+
+
+def serve_process(config: Path, **kw: Any) -> tuple[Served, str]:
     """`pointsman serve --config` in its own process, and the URL it says it listens on."""
-    proc = subprocess.Popen(
+    proc = Served(
         [sys.executable, "-m", "pointsman", "serve", "--config", str(config)],
         stderr=subprocess.PIPE,
         text=True,
         **kw,
     )
+    proc.lines = []
     assert proc.stderr is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
+        proc.lines.append(line)
         found = re.search(r"listening on (http://\S+)", line)
         if found:
+            proc.reader = threading.Thread(target=_keep_reading, args=(proc,), daemon=True)
+            proc.reader.start()
             return proc, found.group(1)
     proc.kill()
     raise AssertionError("pointsman serve did not start")
+
+
+def self_signed(folder: Path, names: str) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context with a fresh certificate for `names` (a subjectAltName value, such as
+    `DNS:localhost,IP:127.0.0.1`), and the certificate's file, for a client to trust."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    common = names.split(",")[0].split(":", 1)[1]
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={common}",
+         "-addext", f"subjectAltName={names}", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert

@@ -119,7 +119,11 @@ def test_the_checks_see_what_did_not_reach_the_provider(driver: dict[str, Module
     ]
     carried = {"tools": [{"type": "function", "function": {"name": "exec_command"}}]}
     seen = _seen(driver, {"tools": tools, "reasoning": {"effort": "low"}}, carried, "/v1/responses")
-    assert checks.tools_kept("openai")(seen) == "2 of 3 tools dropped: agents.spawn_agent, web_search"
+    assert checks.tools_kept("openai")(seen) == (
+        "2 of 3 tools dropped without a word: agents.spawn_agent, web_search"
+    )
+    seen.inbound[0].adapted = ["gpt-5: web_search: left out, it cannot search the web"]
+    assert checks.tools_kept("openai")(seen) == "1 of 3 tools dropped without a word: agents.spawn_agent"
     assert "no reasoning_effort" in checks.effort_kept("openai")(seen)
     flattened = {"tools": [{"function": {"name": n}} for n in ("exec_command", "agents__spawn_agent")]}
     flattened["reasoning_effort"] = "low"

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import ssl
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
 
-from conftest import user
+from conftest import self_signed, user
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers
 
 
 @pytest.fixture(scope="module")
 def tls_fake(servers: BackgroundServers, tmp_path_factory: pytest.TempPathFactory) -> tuple[FakeOpenAI, Path]:
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    context, cert = self_signed(tmp_path_factory.mktemp("tls"), "DNS:localhost,IP:127.0.0.1")
     fake = FakeOpenAI()
     servers.start_fake(fake, tls=context)
     return fake, cert

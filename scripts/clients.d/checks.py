@@ -198,19 +198,21 @@ def _offered(tools: Any) -> list[str]:
 
 
 def tools_kept(wire: str) -> Check:
-    """Every tool the client offered on its first Responses request reaches the model in some form."""
+    """Every tool the client offered on its first Responses request reaches the model in some form,
+    or the gateway told the client it could not (a note in `x-pointsman-adapted` naming the tool)."""
 
     def check(seen: Seen) -> str | None:
-        sent = _sent(seen, "/v1/responses")
-        if not sent:
+        first_in = next((i for i in seen.inbound if i.path.startswith("/v1/responses")), None)
+        if first_in is None or not isinstance(first_in.body, dict):
             return "the client sent no Responses request"
-        offered = _offered(sent[0].get("tools"))
+        offered = _offered(first_in.body.get("tools"))
         first = _forwarded(seen, wire)[:1]
         carried = {str(k) for body in first for key, k in walk(body.get("tools")) if key == "name"}
         missing = [n for n in offered if not any(c.endswith(n.split(".")[-1]) for c in carried)]
-        if not missing:
+        silent = [n for n in missing if not any(n in note for note in first_in.adapted)]
+        if not silent:
             return None
-        return f"{len(missing)} of {len(offered)} tools dropped: {', '.join(missing)}"
+        return f"{len(silent)} of {len(offered)} tools dropped without a word: {', '.join(silent)}"
 
     return check
 

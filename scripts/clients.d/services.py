@@ -64,6 +64,8 @@ class Inbound:
     path: str
     body: Any
     headers: dict[str, str]
+    adapted: list[str] = field(default_factory=list)
+    """What the gateway said it adapted for this request (its `x-pointsman-adapted` header)."""
 
 
 @dataclass
@@ -81,15 +83,15 @@ class Recorder:
         except ValueError:
             body = None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
-        self.seen.append(
-            Inbound(request.method, request.path, body, {k.lower(): v for k, v in headers.items()})
-        )
+        inbound = Inbound(request.method, request.path, body, {k.lower(): v for k, v in headers.items()})
+        self.seen.append(inbound)
         timeout = ClientTimeout(total=None, sock_read=600)
         async with (
             ClientSession(auto_decompress=False, timeout=timeout) as session,
             session.request(request.method, self.target + request.path_qs, headers=headers, data=raw) as up,
         ):
             reply_headers = {k: v for k, v in up.headers.items() if k.lower() not in _HOP}
+            inbound.adapted = json.loads(up.headers.get("x-pointsman-adapted", "[]"))
             reply = web.StreamResponse(status=up.status, headers=reply_headers)
             await reply.prepare(request)
             async for chunk in up.content.iter_any():

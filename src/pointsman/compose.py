@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TextIO
 
 from pointsman.api.auth import Auth
 from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
@@ -27,16 +28,21 @@ from pointsman.providers.registry import PRESETS, build_provider
 from pointsman.redact import Redactor, header_secrets, url_secrets
 from pointsman.routing.router import RouteRouter
 from pointsman.state.health import Health, LocalHealth
+from pointsman.telemetry.access import AccessLog
 from pointsman.tokens import TokenCounter
 from pointsman.upstream.client import UpstreamClient
+from pointsman.upstream.proxy import proxy_authorization
 
 
 def redactor_of(config: Config) -> Redactor:
     """One redactor for every secret the config holds: provider keys, secret header values,
-    credentials in base URLs, the gateway keys and the admin key."""
+    credentials in base URLs and proxy URLs (and the Proxy-Authorization made of them), the gateway
+    keys and the admin key."""
     found = [key.key for key in config.server.keys] + [config.server.admin_key]
     for p in config.providers.values():
         found += [p.api_key, *header_secrets(p.headers), *url_secrets(p.base_url)]
+        if p.proxy:
+            found += [*url_secrets(p.proxy), proxy_authorization(p.proxy).removeprefix("Basic ")]
     return Redactor(found)
 
 
@@ -57,6 +63,7 @@ def endpoints(config: Config, redactor: Redactor) -> dict[str, Endpoint]:
             strip_fields=preset.strip_fields if preset else (),
             features=preset.features if preset else frozenset(),
             ca_file=p.ca_file,
+            proxy=p.proxy or "",
             redactor=redactor,
         )
     return out
@@ -95,11 +102,13 @@ class Gateway:
         health: Health | None,
         rng: Callable[[], float],
         token_executor: Executor | None,
+        access_out: TextIO | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.catalog = catalog_of(config)
         self.auth = Auth(config.server)
+        self.access_log = AccessLog(config.server.access_log, access_out)
         self.body_limits = (config.server.max_body_bytes, config.server.body_timeout)
         redactor = redactor_of(config)  # reaches every place a provider's words become an error
         self.providers: dict[str, Provider] = {
@@ -142,6 +151,7 @@ class Gateway:
 
     async def shutdown(self) -> None:
         self.ready = False
+        self.access_log.flush()
         self.ledger_state = await self.ledger.close()
         if self._upstream is not None:
             await self._upstream.close()
@@ -157,9 +167,11 @@ def build(
     health: Health | None = None,
     rng: Callable[[], float] = random.random,
     token_executor: Executor | None = None,
+    access_out: TextIO | None = None,
 ) -> Gateway:
     """A gateway from `config`; raises ConfigError naming the file, line and key of a mistake.
-    `token_executor` counts large prompts (default: two threads of the gateway's own)."""
+    `token_executor` counts large prompts (default: two threads of the gateway's own). `access_out`:
+    where access lines go (default: the `pointsman.access` logger)."""
     return Gateway(
         config,
         transport=transport,
@@ -168,4 +180,5 @@ def build(
         health=health,
         rng=rng,
         token_executor=token_executor,
+        access_out=access_out,
     )

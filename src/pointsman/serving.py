@@ -9,6 +9,7 @@ import errno
 import logging
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Callable, Coroutine, Generator
 from concurrent.futures import Future
@@ -56,7 +57,7 @@ def uvicorn_config(app: GatewayApp, *, log_level: str) -> uvicorn.Config:
         http=guarded_protocol(Limits.of(server)),
         ws="none",
         lifespan="on",
-        access_log=False,
+        access_log=False,  # the gateway writes its own, one line a request (telemetry/access.py)
         log_level=log_level,
         server_header=False,
         proxy_headers=False,  # a per-request middleware; the gateway records no client addresses
@@ -90,7 +91,7 @@ def serve(config: Config, *, log_level: str = "info") -> int:
     problem = open_without_keys(config.server)
     if problem is not None:
         raise ConfigError(f"refusing to start: {problem}")
-    app = create_app(config)
+    app = create_app(config, access_out=sys.stderr)
     app.gateway.check()
     sock = bind(config.server.host, config.server.port)
     server = _Server(uvicorn_config(app, log_level=log_level))

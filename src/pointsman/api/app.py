@@ -11,10 +11,11 @@ from typing import Any
 from pointsman.api import meta, openapi
 from pointsman.api.ending import client_left, cut_short
 from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error
-from pointsman.api.request import Request
+from pointsman.api.request import SHUTTING_DOWN, Request
 from pointsman.api.routes import Handler, Route, Routes
 from pointsman.compose import Gateway, build
 from pointsman.config.schema import Config
+from pointsman.engine import CLIENT_CLOSED
 from pointsman.errors import MethodNotAllowed, NotFound, PointsmanError
 from pointsman.surfaces.anthropic.routes import ROUTES as ANTHROPIC
 from pointsman.surfaces.completions.routes import ROUTES as COMPLETIONS
@@ -67,6 +68,7 @@ class GatewayApp:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self._now = gateway.clock.now
+        self._access = gateway.access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -76,20 +78,26 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send, new_request_id(), self._now())
+        status, kind = 200, ""
         try:
             handler = self._handler(scope["method"], scope["path"])
             await handler(self.gateway, request)
         except PointsmanError as error:
+            status, kind = error.status, error.type
             headers = [request.id_header, *request.error_headers]
             await send_error(send, error, headers, shape=error_shape(scope["path"], scope))
         except ClientDisconnected:
+            status, kind = CLIENT_CLOSED, "client_closed"
             client_left(request)
         except asyncio.CancelledError:
             if request.left:
+                status, kind = CLIENT_CLOSED, "client_closed"
                 client_left(request)
             else:  # the server's own cancel: graceful shutdown ran out of time
+                status, kind = 503, SHUTTING_DOWN
                 await cut_short(request, send)
         except Exception:
+            status, kind = 500, "server_error"
             log.exception("request %s failed", request.id)
             internal = PointsmanError(f"internal error in the gateway (request {request.id}); see its log")
             try:
@@ -97,6 +105,16 @@ class GatewayApp:
                 await send_error(send, internal, [request.id_header], shape=shape)
             except RuntimeError:
                 pass  # the response had already started; the server closes the connection
+        finally:
+            self._log(request, status, kind)
+
+    def _log(self, request: Request, status: int, kind: str) -> None:
+        """The request's access line; a model request's is written from its ledger row."""
+        scope = request.scope
+        latency = round((self._now() - request.started) * 1000, 3)
+        if status == 200:
+            status = request.status
+        self._access.write(request.id, scope["method"], scope["path"], status, kind, latency, request.row)
 
     def _handler(self, method: str, path: str) -> Handler:
         route = ROUTES.get(path) or _action(method, path)

@@ -12,10 +12,10 @@ log = logging.getLogger("pointsman")
 
 
 def client_left(request: Request) -> None:
-    """Routine (a user pressing stop): one line, no traceback. The ledger row says 499."""
+    """Routine (a user pressing stop): no traceback; the access line and the ledger row say 499."""
     request.left = True
     scope = request.scope
-    log.info("client closed the connection: request %s %s %s", request.id, scope["method"], scope["path"])
+    log.debug("client closed the connection: request %s %s %s", request.id, scope["method"], scope["path"])
 
 
 async def cut_short(request: Request, send: Send) -> None:

@@ -117,7 +117,8 @@ async def readyz(gateway: Gateway, request: Request) -> None:
         ledger["error"] = state.error
     status = "ready" if ready else "ledger_failing" if gateway.ready else "starting"
     body = orjson.dumps({"status": status, "ledger": ledger})
-    await send_json(request.send, 200 if ready else 503, body, [request.id_header])
+    request.status = 200 if ready else 503
+    await send_json(request.send, request.status, body, [request.id_header])
 
 
 async def metrics(gateway: Gateway, request: Request) -> None:

@@ -45,6 +45,10 @@ class Request:
     """The client closed the connection before its answer was complete."""
     end_stream: Callable[[PointsmanError], Awaitable[None]] | None = None
     """Once a stream has started: ends it with an error event in its surface's shape."""
+    row: LedgerRow | None = None
+    """A model request's ledger row, once recorded: its access line is written from it."""
+    status: int = 200
+    """The status of an answer that is not an error and not a model's (readyz's 503)."""
 
     @property
     def id_header(self) -> tuple[bytes, bytes]:
@@ -137,7 +141,8 @@ async def ledgered_call(
     finally:
         if outcome is None:  # answered, or the client left before the engine had a say
             outcome = call.outcome or Outcome(CLIENT_CLOSED, "client_closed", finished=now())
-        ledger.record(ledger_row(call, outcome))
+        request.row = ledger_row(call, outcome)  # the access line is written from it too
+        ledger.record(request.row)
 
 
 SHUTTING_DOWN = "shutting_down"

@@ -122,7 +122,8 @@ def config_check(args: argparse.Namespace) -> int:
         print(f"  WARNING     pointsman serve will refuse to start: {exposed}")
     for name, provider in config.providers.items():
         key = "key set" if provider.api_key else "no key"
-        print(f"  provider    {name}: {provider.type} at {safe_url(provider.base_url)} ({key})")
+        via = f" through proxy {safe_url(provider.proxy)}" if provider.proxy else ""
+        print(f"  provider    {name}: {provider.type} at {safe_url(provider.base_url)}{via} ({key})")
     print(f"  catalog     {len(catalog.models)} models, {len(catalog.aliases)} aliases")
     print(f"  ledger      {config.ledger.path}")
     return 0

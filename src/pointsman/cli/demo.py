@@ -21,6 +21,8 @@ from pointsman.ledger.sqlite import read_rows
 from pointsman.serving import BackgroundServers
 
 _CONFIG = """
+server:
+  access_log: {{enabled: false}}   # the demo prints its own table of the requests
 providers:
   cloud-a:            # an OpenAI-shaped provider; the preset says whose built-in prices apply
     preset: openai

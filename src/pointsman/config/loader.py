@@ -16,8 +16,10 @@ import msgspec
 
 from pointsman.catalog.catalog import build_catalog, price_lists
 from pointsman.config import hints
+from pointsman.config.proxies import DIRECT, check_proxy_url, from_environment
 from pointsman.config.routes import check_routes
 from pointsman.config.schema import (
+    ACCESS_LOG_FORMATS,
     CAPABILITIES,
     CatalogConfig,
     Config,
@@ -110,11 +112,31 @@ def _provider(doc: YamlDocument, name: str, cfg: ProviderConfig, env: Mapping[st
         preset=preset_name,
         base_url=base_url,
         api_key=api_key,
+        proxy=_proxy(doc, path, cfg.proxy, base_url, env),
         auth_header=cfg.auth_header or (preset.auth_header if preset else ""),  # "": the wire's default
         stream_usage=cfg.stream_usage
         if cfg.stream_usage is not None
         else (preset.stream_usage if preset else True),
     )
+
+
+def _proxy(doc: YamlDocument, path: Path, written: str | None, base_url: str, env: Mapping[str, str]) -> str:
+    """The proxy URL this provider's calls go through, "" for none (the URL is never repeated in a
+    message: it may hold a password)."""
+    if written and written.strip().lower() in DIRECT:
+        return ""
+    if written:
+        url, problem = check_proxy_url(written.strip())
+        if problem:
+            raise doc.fail((*path, "proxy"), problem)
+        return url
+    value, name = from_environment(base_url, env)
+    if not value:
+        return ""
+    url, problem = check_proxy_url(value)
+    if problem:
+        raise doc.fail(path, f"{name} (from the environment): {problem}; or set `proxy: none` here")
+    return url
 
 
 def _check_model(doc: YamlDocument, name: str, model: ModelConfig, providers: Mapping[str, Any]) -> None:
@@ -153,6 +175,11 @@ def _check_server(doc: YamlDocument, server: ServerConfig) -> None:
         seconds = getattr(server, name)
         if seconds <= 0:
             raise doc.fail(("server", name), f"must be a positive number of seconds, got {seconds}")
+    if server.access_log.format not in ACCESS_LOG_FORMATS:
+        raise doc.fail(
+            ("server", "access_log", "format"),
+            f"must be one of {', '.join(ACCESS_LOG_FORMATS)}, got {server.access_log.format!r}",
+        )
     for name, least in (("max_connections", 1), ("max_header_bytes", 1024), ("max_headers", 8)):
         value = getattr(server, name)
         if value is not None and value < least:

@@ -65,6 +65,10 @@ class ProviderConfig(_Strict, frozen=True):
     the system's."""
     stream_usage: bool | None = None
     """Whether the vendor honours stream_options.include_usage (presets know; default yes)."""
+    proxy: str | None = None
+    """An HTTP proxy for this provider's calls (`http://user:pass@host:port`), or `none` to connect
+    directly. Default: HTTPS_PROXY / HTTP_PROXY unless NO_PROXY covers the provider's host. Once
+    loaded: the proxy URL to use, "" for none."""
 
 
 class ModelConfig(_Strict, frozen=True):
@@ -85,6 +89,18 @@ class GatewayKey(_Strict, frozen=True):
     id: str
     key: str
     team: str = ""
+
+
+ACCESS_LOG_FORMATS = ("text", "json")
+
+
+class AccessLog(_Strict, frozen=True):
+    """One line per request (id, route, model, status, attempts, latency, tokens, cost; never a
+    prompt or a secret) on the `pointsman.access` logger."""
+
+    enabled: bool = True
+    format: str = "text"
+    """text (key=value pairs) or json (one object per line)."""
 
 
 class ServerConfig(_Strict, frozen=True):
@@ -113,6 +129,7 @@ class ServerConfig(_Strict, frozen=True):
     max_headers: int = 100
     shutdown_timeout: float = 30.0
     """Seconds in-flight requests may take to finish at shutdown; those still running then get 503."""
+    access_log: AccessLog = AccessLog()
 
 
 class LedgerConfig(_Strict, frozen=True):

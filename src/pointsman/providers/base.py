@@ -55,6 +55,8 @@ class Endpoint:
     """What an OpenAI-shaped endpoint takes beyond plain chat (its preset knows): `top_k`, `file`
     parts, `max_completion_tokens` (its reasoning models refuse `max_tokens`)."""
     ca_file: str = ""
+    proxy: str = ""
+    """The HTTP proxy its calls go through ("" for none); may hold a password."""
     redactor: Redactor = PLAIN
     """Keeps every secret of the gateway's config (not only this provider's) out of what this
     provider's errors say; built once by the composition root."""
@@ -76,6 +78,8 @@ class UpstreamResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    url: str = ""
+    """What was called (may hold a key: redact before showing), for errors that name it."""
 
 
 @dataclass(slots=True)

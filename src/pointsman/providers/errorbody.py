@@ -8,12 +8,15 @@ the fields of `UpstreamErrorBody`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
 from pointsman.providers.base import Endpoint, UpstreamResponse
+from pointsman.redact import safe_url
 
 MESSAGE_LIMIT = 2000
 """Characters of a provider's message a client sees (a proxy's error page can be megabytes)."""
@@ -61,11 +64,35 @@ def read_error(endpoint: Endpoint, response: UpstreamResponse) -> UpstreamErrorB
     def field(value: Any) -> str | None:
         return redactor.bounded(value, FIELD_LIMIT) if isinstance(value, str) else None
 
+    message = f"provider '{endpoint.name}' returned {response.status}: {detail}"
+    if response.status == 404 and response.url:
+        message += not_found_hint(endpoint, response.url)
     return UpstreamErrorBody(
         error,
-        f"provider '{endpoint.name}' returned {response.status}: {detail}",
+        message,
         detail,
         field(error.get("param")),
         field(error.get("code")),
         field(response.headers.get("retry-after")),
     )
+
+
+_VERSIONED = re.compile(r"/v\d+[a-z0-9]*(?:/|$)")
+"""A version segment in a base URL's path (/v1, /v1beta, /openai/v1): every provider's API has one."""
+
+
+def not_found_hint(endpoint: Endpoint, url: str) -> str:
+    """What a 404 adds: the path that was called (redacted; the host stays out of what clients
+    read), and the commonest cause, a base_url without its version."""
+    called = urlsplit(safe_url(url))
+    path = endpoint.redactor.bounded(called.path + (f"?{called.query}" if called.query else ""), FIELD_LIMIT)
+    hint = f" (the gateway called POST {path}"
+    if _VERSIONED.search(urlsplit(endpoint.base_url).path) is None:
+        version = "/v1beta" if endpoint.type == "gemini" else "/v1"
+        hint += (
+            f"; providers.{endpoint.name}.base_url has no version in its path: most servers answer "
+            f"under {version}, so it should probably end in {version})"
+        )
+    else:
+        hint += f"; check providers.{endpoint.name}.base_url and the model's upstream id)"
+    return hint

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from pointsman.config.schema import HealthConfig
+from pointsman.state.circuitlog import CircuitLog
 
 _REFRESH = 0.25
 """Seconds a computed set of percentiles stays fresh."""
@@ -103,6 +104,7 @@ class LocalHealth:
         self._config = config
         self._clock = clock
         self._models: dict[str, _Model] = {}
+        self._log = CircuitLog()
 
     def _get(self, model: str) -> _Model:
         state = self._models.get(model)
@@ -121,6 +123,7 @@ class LocalHealth:
                 return Admission.REFUSED
             state.circuit, state.probing = HALF_OPEN, False
             state.cached_at = -1e18
+            self._log.half_open(model)
         if state.probing:
             return Admission.REFUSED
         state.probing = True
@@ -144,6 +147,7 @@ class LocalHealth:
             state.outcomes.clear()
             state.outcomes.append((now, True))
             state.cached_at = -1e18
+            self._log.closed(model)
         # otherwise the percentiles may lag by up to _REFRESH: recomputing them after every answer
         # was the largest part of a routed request's cost
 
@@ -154,8 +158,15 @@ class LocalHealth:
         state.outcomes.append((now, False))
         state.consecutive += 1
         state.cached_at = -1e18
-        if state.circuit == HALF_OPEN or (state.circuit == CLOSED and self._should_open(state, now)):
-            self._open(state, now, self._config.cooldown)
+        cooldown = self._config.cooldown
+        if state.circuit == HALF_OPEN:
+            self._open(state, now, cooldown)
+            self._log.probe_failed(model, cooldown, now)
+        elif state.circuit == CLOSED:
+            why = self._why_open(state, now)
+            if why:
+                self._open(state, now, cooldown)
+                self._log.opened(model, why, cooldown, now)
 
     def released(self, model: str) -> None:
         state = self._get(model)
@@ -166,18 +177,24 @@ class LocalHealth:
     def cool(self, model: str, seconds: float) -> None:
         state = self._get(model)
         now = self._clock()
+        if state.circuit != OPEN:
+            self._log.opened(model, f"the provider asked for a pause of {seconds:g}s", seconds, now)
         if state.circuit != OPEN or state.open_until < now + seconds:
             self._open(state, now, seconds)
 
-    def _should_open(self, state: _Model, now: float) -> bool:
+    def _why_open(self, state: _Model, now: float) -> str:
+        """Why the circuit must open now ("" when it need not)."""
         if state.consecutive >= self._config.failures:
-            return True
+            n = state.consecutive
+            return f"{n} failure{'s' if n != 1 else ''} in a row"
         self._expire(state.outcomes, now)
         total = len(state.outcomes)
         if total < self._config.min_requests:
-            return False
+            return ""
         bad = sum(1 for _, ok in state.outcomes if not ok)
-        return bad / total >= self._config.error_rate
+        if bad / total >= self._config.error_rate:
+            return f"{bad} of the last {total} requests failed"
+        return ""
 
     def _open(self, state: _Model, now: float, seconds: float) -> None:
         state.circuit, state.open_until, state.probing = OPEN, now + seconds, False

@@ -8,6 +8,7 @@ docs/benchmarks.md).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncGenerator
 from types import TracebackType
 
@@ -18,8 +19,11 @@ from pointsman.errors import (
     UpstreamUnavailable,
 )
 from pointsman.providers.base import Endpoint, UpstreamRequest, UpstreamResponse
+from pointsman.redact import safe_url
 from pointsman.upstream.http1 import ConnectFailed, ConnectionLost, Exchange, Pool, ReadTimeout
 from pointsman.upstream.sse import SSEDecoder, SSEEvent
+
+log = logging.getLogger("pointsman.upstream")
 
 
 def _network_error(exc: BaseException, endpoint: Endpoint, *, streaming: bool = False) -> UpstreamError:
@@ -43,9 +47,10 @@ _NETWORK_ERRORS = (OSError, TimeoutError)
 class UpstreamStream:
     """An open streaming response: status and headers now, events as they arrive."""
 
-    def __init__(self, exchange: Exchange, endpoint: Endpoint) -> None:
+    def __init__(self, exchange: Exchange, endpoint: Endpoint, url: str) -> None:
         self._exchange = exchange
         self._endpoint = endpoint
+        self._url = url
         self.status = exchange.status
         self.headers = exchange.headers
 
@@ -54,7 +59,7 @@ class UpstreamStream:
             body = await self._exchange.read()
         except _NETWORK_ERRORS as exc:
             raise _network_error(exc, self._endpoint) from None
-        return UpstreamResponse(self.status, self.headers, body)
+        return UpstreamResponse(self.status, self.headers, body, self._url)
 
     async def events(self) -> AsyncGenerator[list[SSEEvent], None]:
         """The events of each network read, together: forwarding them in one write per read
@@ -96,6 +101,9 @@ class UpstreamClient:
         # keep-alive shorter than common servers' idle limit (uvicorn: 5 s), so a pooled
         # connection is not reused just as the server closes it
         self._pool = Pool(keepalive=keepalive)
+        self._unreachable: dict[str, int] = {}
+        """Providers whose last connection failed → connections failed since: their state is
+        logged when it changes, not once per request."""
 
     async def _exchange(
         self, endpoint: Endpoint, request: UpstreamRequest, within: float | None = None
@@ -110,11 +118,33 @@ class UpstreamClient:
                 connect_timeout=endpoint.connect_timeout,
                 read_timeout=read,
                 ca_file=endpoint.ca_file,
+                proxy=endpoint.proxy,
             )
         except _NETWORK_ERRORS as exc:
+            if isinstance(exc, ConnectFailed):
+                self._cannot_connect(endpoint, exc)
             raise _network_error(exc, endpoint) from None
+        if self._unreachable:
+            self._reached(endpoint)
         exchange.deadline = deadline
         return exchange
+
+    def _cannot_connect(self, endpoint: Endpoint, exc: ConnectFailed) -> None:
+        failed = self._unreachable.get(endpoint.name)
+        self._unreachable[endpoint.name] = (failed or 0) + 1
+        if failed is None:
+            where = safe_url(endpoint.base_url)
+            log.warning(
+                endpoint.redactor(
+                    f"provider '{endpoint.name}' unreachable at {where}: {exc}; "
+                    "further failures are not logged until it answers again"
+                )
+            )
+
+    def _reached(self, endpoint: Endpoint) -> None:
+        failed = self._unreachable.pop(endpoint.name, None)
+        if failed is not None:
+            log.info("provider '%s' reachable again (%d connections had failed)", endpoint.name, failed)
 
     async def send(
         self, endpoint: Endpoint, request: UpstreamRequest, *, within: float | None = None
@@ -127,10 +157,10 @@ class UpstreamClient:
         except _NETWORK_ERRORS as exc:
             exchange.release()
             raise _network_error(exc, endpoint) from None
-        return UpstreamResponse(exchange.status, exchange.headers, body)
+        return UpstreamResponse(exchange.status, exchange.headers, body, request.url)
 
     async def open_stream(self, endpoint: Endpoint, request: UpstreamRequest) -> UpstreamStream:
-        return UpstreamStream(await self._exchange(endpoint, request), endpoint)
+        return UpstreamStream(await self._exchange(endpoint, request), endpoint, request.url)
 
     async def close(self) -> None:
         self._pool.close()

@@ -5,8 +5,9 @@ was about 30% of the gateway's CPU per request in a profile. A provider call is 
 shape (POST, JSON body, a known set of headers), so the request head is built once per target and
 the response is parsed by httptools straight into the structures the gateway reads.
 
-Deliberately absent: redirects, cookies, proxies, HTTP/2. A request is never retried here; the
-engine decides about retries.
+HTTP proxies are supported (upstream/proxy.py); a connection is pooled per (proxy, provider).
+Deliberately absent: redirects, cookies, HTTP/2. A request is never retried here; the engine
+decides about retries.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import httptools
 
+from pointsman.upstream.proxy import ProxyFailed, open_through
+from pointsman.upstream.target import Key, Target, make_target
+
 
 class ConnectFailed(OSError):
-    """The TCP or TLS connection could not be made."""
+    """The TCP or TLS connection could not be made (to the provider, or through its proxy)."""
 
 
 class ConnectionLost(OSError):
@@ -42,18 +44,6 @@ class BadResponse(OSError):
 
 class ReadTimeout(TimeoutError):
     """No byte arrived within the read timeout."""
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A request's destination, parsed once per URL and header set."""
-
-    host: str
-    port: int
-    tls: bool
-    head: bytes
-    ca_file: str = ""
-    """Request line and headers up to (not including) Content-Length."""
 
 
 class _Connection(asyncio.Protocol):
@@ -200,9 +190,7 @@ async def _until(future: asyncio.Future[None], limit: float, loop: asyncio.Abstr
 class Exchange:
     """One request's response as it arrives: status and headers first, then the body."""
 
-    def __init__(
-        self, pool: Pool, key: tuple[str, int, bool], conn: _Connection, read_timeout: float
-    ) -> None:
+    def __init__(self, pool: Pool, key: Key, conn: _Connection, read_timeout: float) -> None:
         self._pool = pool
         self._key = key
         self._conn = conn
@@ -255,39 +243,30 @@ class Exchange:
 
 
 class Pool:
-    """Idle keep-alive connections per (host, port, tls); connections idle too long are dropped."""
+    """Idle keep-alive connections per (host, port, tls, proxy); connections idle too long are dropped."""
 
     def __init__(self, *, keepalive: float = 4.0) -> None:
-        self._idle: dict[tuple[str, int, bool], list[_Connection]] = {}
+        self._idle: dict[Key, list[_Connection]] = {}
         self._keepalive = keepalive
         self._tls: dict[str, ssl.SSLContext] = {}
-        self._targets: dict[tuple[str, tuple[tuple[str, str], ...], str], Target] = {}
+        self._targets: dict[tuple[str, tuple[tuple[str, str], ...], str, str], Target] = {}
         self._draining: set[asyncio.Task[None]] = set()
 
-    def target(self, url: str, headers: Mapping[str, str], ca_file: str = "") -> Target:
-        key = (url, tuple(headers.items()), ca_file)
+    def target(self, url: str, headers: Mapping[str, str], ca_file: str = "", proxy: str = "") -> Target:
+        key = (url, tuple(headers.items()), ca_file, proxy)
         target = self._targets.get(key)
         if target is None:
-            parts = urlsplit(url)
-            tls = parts.scheme == "https"
-            host = parts.hostname or ""
-            port = parts.port or (443 if tls else 80)
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            host_header = host if parts.port is None else f"{host}:{port}"
-            lines = [f"POST {path} HTTP/1.1", f"host: {host_header}"]
-            lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in ("host", "content-length")]
-            head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
-            target = self._targets[key] = Target(host, port, tls, head, ca_file)
+            target = self._targets[key] = make_target(url, headers, ca_file, proxy)
             if len(self._targets) > 1024:  # bounded: header sets come from config, so this is a guard
                 self._targets.pop(next(iter(self._targets)))
         return target
 
-    def drain(self, key: tuple[str, int, bool], conn: _Connection, limit: float = 0.5) -> None:
+    def drain(self, key: Key, conn: _Connection, limit: float = 0.5) -> None:
         task = asyncio.get_running_loop().create_task(self._drain(key, conn, limit))
         self._draining.add(task)
         task.add_done_callback(self._draining.discard)
 
-    async def _drain(self, key: tuple[str, int, bool], conn: _Connection, limit: float) -> None:
+    async def _drain(self, key: Key, conn: _Connection, limit: float) -> None:
         deadline = asyncio.get_running_loop().time() + limit  # in all: a long answer is not read out
         try:
             while not conn.complete and conn.error is None:
@@ -303,11 +282,11 @@ class Pool:
         elif conn.transport is not None:
             conn.transport.abort()
 
-    def put(self, key: tuple[str, int, bool], conn: _Connection) -> None:
+    def put(self, key: Key, conn: _Connection) -> None:
         conn.idle_since = time.monotonic()
         self._idle.setdefault(key, []).append(conn)
 
-    def _take(self, key: tuple[str, int, bool]) -> _Connection | None:
+    def _take(self, key: Key) -> _Connection | None:
         idle = self._idle.get(key)
         now = time.monotonic()
         while idle:
@@ -326,8 +305,11 @@ class Pool:
             tls = self._tls.get(target.ca_file)
             if tls is None:
                 tls = self._tls[target.ca_file] = ssl.create_default_context(cafile=target.ca_file or None)
+        proxy = target.proxy
         try:
             async with asyncio.timeout(limit):
+                if proxy is not None:
+                    return await open_through(proxy, target.host, target.port, tls, lambda: _Connection(loop))
                 _, conn = await loop.create_connection(
                     lambda: _Connection(loop),
                     target.host,
@@ -336,7 +318,10 @@ class Pool:
                     server_hostname=target.host if tls else None,
                 )
         except TimeoutError:
-            raise ConnectFailed("connection timed out") from None
+            via = f" through proxy {proxy.shown}" if proxy is not None else ""
+            raise ConnectFailed(f"connection timed out{via}") from None
+        except ProxyFailed as exc:
+            raise ConnectFailed(str(exc)) from None
         except OSError as exc:
             raise ConnectFailed(exc.strerror or type(exc).__name__) from None
         return conn
@@ -350,16 +335,21 @@ class Pool:
         connect_timeout: float,
         read_timeout: float,
         ca_file: str = "",
+        proxy: str = "",
     ) -> Exchange:
         """Send a POST and wait for the response's status and headers."""
-        target = self.target(url, headers, ca_file)
-        key = (target.host, target.port, target.tls)
+        target = self.target(url, headers, ca_file, proxy)
+        key = target.key
         conn = self._take(key) or await self._connect(target, connect_timeout)
         conn.prepare()
         assert conn.transport is not None
-        conn.transport.write(target.head + b"content-length: %d\r\n\r\n" % len(body) + body)
+        # spelt as most clients do: proxy.py, for one, added a second one beside a lowercase one
+        conn.transport.write(target.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
         try:
             await _until(conn.headers_done, read_timeout, asyncio.get_running_loop())
+            # a plain-HTTP request through a proxy: a 407 is the proxy's answer, not the provider's
+            if conn.status == 407 and target.proxy is not None and not target.tls:
+                raise ConnectFailed(f"proxy {target.proxy.shown} answered 407 Proxy Authentication Required")
         except BaseException:
             if conn.transport is not None:
                 conn.transport.abort()
