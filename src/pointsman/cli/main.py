@@ -94,8 +94,18 @@ def _ledger_commands(sub: Sub) -> None:
 
 
 def _routing_commands(sub: Sub) -> None:
-    """route, fake"""
-    from pointsman.cli import commands, route
+    """eval, route, fake"""
+    from pointsman.cli import commands, evaluate, route
+
+    p = sub.add_parser(
+        "eval", help="evaluate routing baselines on recorded outcomes (JSONL), calling no model"
+    )
+    p.add_argument(
+        "--data", nargs="+", required=True, metavar="FILE", help="JSON Lines of prompts and scores"
+    )
+    p.add_argument("--models", help="comma-separated; two (strong,weak) for APGR/CPT; default: all scored")
+    p.add_argument("--json", metavar="OUT", help="write every number to this JSON file")
+    p.set_defaults(run=evaluate.run)
 
     p = sub.add_parser("route", help="show what routing decides for a prompt, calling no provider")
     p.add_argument("prompt", help="the user message")
