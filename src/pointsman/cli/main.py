@@ -103,7 +103,10 @@ def _routing_commands(sub: Sub) -> None:
     p.add_argument(
         "--data", nargs="+", required=True, metavar="FILE", help="JSON Lines of prompts and scores"
     )
-    p.add_argument("--models", help="comma-separated; two (strong,weak) for APGR/CPT; default: all scored")
+    p.add_argument(
+        "--models",
+        help="comma-separated; two (strong,weak) for APGR/CPT; default: all scored on 90%% of rows",
+    )
     p.add_argument("--json", metavar="OUT", help="write every number to this JSON file")
     p.set_defaults(run=evaluate.run)
 

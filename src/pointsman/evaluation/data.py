@@ -6,7 +6,7 @@ The shape (JSON Lines, one prompt a line) is `{"id", "task", "prompt", "scores":
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,12 +72,14 @@ def read_rows(paths: Sequence[str]) -> list[Row]:
     return rows
 
 
-def common_models(rows: Iterable[Row]) -> list[str]:
-    """Models scored on every row (a router can only be compared where all candidates answered)."""
-    shared: set[str] | None = None
+def common_models(rows: Sequence[Row], share: float = 0.9) -> list[str]:
+    """Models scored on at least `share` of the rows (a few rows missing a model then drop out,
+    rather than the model: a router can only be compared where all its candidates answered)."""
+    seen: dict[str, int] = {}
     for row in rows:
-        shared = set(row.scores) if shared is None else shared & set(row.scores)
-    return sorted(shared or ())
+        for model in row.scores:
+            seen[model] = seen.get(model, 0) + 1
+    return sorted(m for m, n in seen.items() if n >= share * len(rows))
 
 
 def keep_complete(rows: Sequence[Row], models: Sequence[str]) -> list[Row]:
