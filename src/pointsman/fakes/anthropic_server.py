@@ -56,14 +56,18 @@ def sign(thinking: str) -> str:
 
 
 def refusal_of(body: dict[str, Any], betas: str) -> str | None:
-    """Why the real API would refuse this body: an unknown field, a field without its beta, or a
-    thinking block in the history whose signature is not the one the API gave it."""
+    """Why the real API would refuse this body: an unknown field, a field without its beta, a
+    `role: system` entry without its beta, a thinking block in the history whose signature is not
+    the one the API gave it, or thinking on with the continued tool turn's thinking missing."""
     unknown = sorted(set(body) - PARAMETERS)
     if unknown:
         return f"{unknown[0]}: Extra inputs are not permitted"
     for field, beta in BETA_FIELDS.items():
         if field in body and beta not in betas:
             return f"{field}: Extra inputs are not permitted (this field needs the {beta} beta)"
+    unreplayed = thinking_unreplayed(body)
+    if unreplayed is not None:
+        return unreplayed
     roles = {m.get("role") for m in body.get("messages") or () if isinstance(m, dict)}
     if "system" in roles and MID_SYSTEM_BETA not in betas:  # the API's own words (Claude Code matches them)
         return (
@@ -248,9 +252,6 @@ class FakeAnthropic(FakeProvider):
         if spec.context_window is not None and self._prompt_tokens(body) > spec.context_window:
             count = self._prompt_tokens(body)
             return anthropic_error(400, f"prompt is too long: {count} tokens > {spec.context_window} maximum")
-        unreplayed = thinking_unreplayed(body)
-        if unreplayed is not None:
-            return anthropic_error(400, unreplayed)
         ask = ask_from_anthropic(body)
         refused = self.prefill_refused(ask, spec)
         if refused is not None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from pointsman.api.counting import count_prompt, counted_by, prompt_tokens
+from pointsman.api.counting import counted_by, prompt_tokens
 from pointsman.api.http import Scope, parse_json_object, read_body, send_json
 from pointsman.api.rendered import RenderedStreamSink
 from pointsman.api.request import Request, answer_headers, gateway_call
@@ -90,7 +90,7 @@ async def count_tokens(gateway: Gateway, request: Request) -> None:
     if gateway.config.translation.count_tokens == "provider" and isinstance(provider, AnthropicProvider):
         count = await _provider_count(gateway, provider, body, model.upstream, request)
     else:
-        count = await count_prompt(gateway, name, canonical, len(raw))
+        count = await prompt_tokens(gateway, canonical, model, len(raw))  # the model resolved above
     await send_json(request.send, 200, orjson.dumps({"input_tokens": count}), [request.id_header])
 
 
