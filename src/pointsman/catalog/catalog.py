@@ -88,6 +88,8 @@ def _from_config(
         max_output_tokens=entry.max_output_tokens or (row.max_output_tokens if row else None),
         capabilities=frozenset(caps) | {"chat"} if "embeddings" not in caps else frozenset(caps),
         tokenizer=entry.tokenizer,
+        tier=entry.tier or (row.tier if row else ""),
+        skills=tuple({**(row.skills if row else {}), **entry.skills}.items()),
         origin="config",
     )
 
@@ -102,6 +104,8 @@ def _from_row(provider: str, row: PriceRow, origin: str) -> CatalogModel:
         context_window=row.context_window,
         max_output_tokens=row.max_output_tokens,
         capabilities=caps if "embeddings" in caps else caps | {"chat"},
+        tier=row.tier,
+        skills=tuple(row.skills.items()),
         origin=origin,
     )
 

@@ -19,5 +19,9 @@ class CatalogModel:
     max_output_tokens: int | None = None
     capabilities: frozenset[str] = frozenset()
     tokenizer: str = ""
+    tier: str = ""
+    """For the learned router: frontier, strong, mid, small or tiny (see learned/skills.py)."""
+    skills: tuple[tuple[str, float], ...] = ()
+    """Expected score per skill, where the catalog or config knows better than the tier."""
     origin: str = "config"
     """config, builtin, prices-file or unlisted."""

@@ -24,6 +24,8 @@ class PriceRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     context_window: int | None = None
     max_output_tokens: int | None = None
     capabilities: frozenset[str] = frozenset()
+    tier: str = ""
+    skills: dict[str, float] = {}
 
     @property
     def price(self) -> Price:

@@ -12,8 +12,9 @@ from pointsman.cli.table import render
 from pointsman.errors import ConfigError
 from pointsman.evaluation.costs import cost_table
 from pointsman.evaluation.data import common_models, keep_complete, read_rows
-from pointsman.evaluation.policies import Table
+from pointsman.evaluation.policies import Scorer, Table
 from pointsman.evaluation.report import evaluate_many, evaluate_pair
+from pointsman.evaluation.router import abilities_for, router_scorer
 
 
 def _num(value: float | None, digits: int = 3) -> str:
@@ -53,6 +54,25 @@ def _models_table(result: dict[str, Any]) -> str:
     return render(["model", "quality", "$/1k prompts"], rows)
 
 
+def _router(args: argparse.Namespace, models: list[str]) -> Scorer:
+    import quicktok
+
+    from pointsman.config.loader import load_config
+    from pointsman.learned.abilities import read_calibrated
+    from pointsman.learned.artifact import load
+    from pointsman.learned.estimate import Estimator
+
+    config = load_config(args.config) if args.config else None
+    estimator = Estimator(
+        load("" if args.router == "shipped" else args.router), quicktok.get_encoding("o200k_base")
+    )
+    calibrated = read_calibrated(config.learned.abilities) if config is not None else {}
+    abilities = abilities_for(estimator, models, config, calibrated)
+    for name, ability in abilities.items():
+        print(f"  {name}: {ability.source}")
+    return router_scorer(estimator, abilities)
+
+
 def run(args: argparse.Namespace) -> int:
     rows = read_rows(args.data)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else common_models(rows)
@@ -63,7 +83,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.data[0]}: no row scores all of {', '.join(models)}")
     costs, source = cost_table(kept, models, args.data[0])
     table = Table(kept, costs, models)
-    result = evaluate_pair(table, models[0], models[1]) if len(models) == 2 else evaluate_many(table)
+    extra = {"learned": _router(args, models)} if args.router else None
+    if len(models) == 2:
+        result = evaluate_pair(table, models[0], models[1], extra)
+    else:
+        result = evaluate_many(table, extra)
     result = {
         "data": args.data,
         "rows": len(kept),

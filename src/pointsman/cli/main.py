@@ -95,7 +95,7 @@ def _ledger_commands(sub: Sub) -> None:
 
 def _routing_commands(sub: Sub) -> None:
     """eval, route, fake"""
-    from pointsman.cli import commands, evaluate, route
+    from pointsman.cli import commands, evaluate, route, train
 
     p = sub.add_parser(
         "eval", help="evaluate routing baselines on recorded outcomes (JSONL), calling no model"
@@ -108,7 +108,12 @@ def _routing_commands(sub: Sub) -> None:
         help="comma-separated; two (strong,weak) for APGR/CPT; default: all scored on 90%% of rows",
     )
     p.add_argument("--json", metavar="OUT", help="write every number to this JSON file")
+    p.add_argument(
+        "--router", metavar="ARTIFACT", help="also evaluate a learned router ('shipped': the packaged one)"
+    )
+    p.add_argument("--config", "-c", help="a config whose `models` give tiers/skills to untrained models")
     p.set_defaults(run=evaluate.run)
+    train.add(sub)
 
     p = sub.add_parser("route", help="show what routing decides for a prompt, calling no provider")
     p.add_argument("prompt", help="the user message")

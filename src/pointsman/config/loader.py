@@ -24,6 +24,7 @@ from pointsman.config.schema import (
     CatalogConfig,
     Config,
     HealthConfig,
+    LearnedConfig,
     LedgerConfig,
     ModelConfig,
     PoolConfig,
@@ -34,6 +35,7 @@ from pointsman.config.schema import (
 )
 from pointsman.config.yamlsource import Path, YamlDocument, substitute_env
 from pointsman.errors import ConfigError
+from pointsman.learned.skills import SKILLS, TIERS
 from pointsman.providers.registry import PRESETS, WIRE_TYPES
 
 _SECTIONS: dict[str, Any] = {
@@ -42,6 +44,7 @@ _SECTIONS: dict[str, Any] = {
     "catalog": CatalogConfig,
     "health": HealthConfig,
     "translation": TranslationConfig,
+    "learned": LearnedConfig,
 }
 _MAPS: dict[str, Any] = {
     "providers": ProviderConfig,
@@ -155,10 +158,21 @@ def _check_model(doc: YamlDocument, name: str, model: ModelConfig, providers: Ma
                 (*path, "capabilities"),
                 f"unknown capability {', '.join(unknown)}; known: {', '.join(sorted(CAPABILITIES))}",
             )
+    _check_abilities(doc, path, model.tier, model.skills)
     for field in ("input", "cached_input", "cache_write", "output"):
         value = getattr(model, field)
         if value is not None and value < 0:
             raise doc.fail((*path, field), "a price cannot be negative")
+
+
+def _check_abilities(doc: YamlDocument, path: Path, tier: str, skills: Mapping[str, float]) -> None:
+    if tier and tier not in TIERS:
+        raise doc.fail((*path, "tier"), f"unknown tier '{tier}'; one of: {', '.join(TIERS)}")
+    for skill, score in skills.items():
+        if skill not in SKILLS:
+            raise doc.fail((*path, "skills", skill), f"unknown skill '{skill}'; known: {', '.join(SKILLS)}")
+        if not 0 <= score <= 1:
+            raise doc.fail((*path, "skills", skill), f"an expected score is 0..1, got {score}")
 
 
 def _check_server(doc: YamlDocument, server: ServerConfig) -> None:

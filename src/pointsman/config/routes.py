@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 
-from pointsman.config.schema import POOL_STRATEGIES, Config, RouteConfig
+from pointsman.config.schema import POOL_STRATEGIES, QUALITY_PRESETS, Config, LearnedRoute, RouteConfig
 from pointsman.config.yamlsource import Path
 from pointsman.errors import ConfigError
 
@@ -56,6 +56,10 @@ def _check_route(route: RouteConfig, path: Path, fail: Fail) -> None:
             f"lists {len(route.fallbacks)} tiers but max_fallbacks is {route.max_fallbacks}: the tiers "
             "past it would never be tried; raise max_fallbacks or drop tiers",
         )
+    if not route.default and route.learned is None:
+        raise fail(path, "a route needs `default` (a model or pool) or `learned` (candidates to choose from)")
+    if route.learned is not None:
+        _check_learned(route.learned, (*path, "learned"), fail)
     if route.on_content_filter not in ("stop", "fallback"):
         raise fail((*path, "on_content_filter"), "must be 'stop' or 'fallback'")
     patterns: list[tuple[Path, str]] = [
@@ -71,3 +75,24 @@ def _check_route(route: RouteConfig, path: Path, fail: Fail) -> None:
             re.compile(pattern)
         except re.error as exc:
             raise fail(where, f"bad regular expression: {exc}") from None
+
+
+def _check_learned(learned: LearnedRoute, path: Path, fail: Fail) -> None:
+    if not learned.candidates:
+        raise fail((*path, "candidates"), "the learned strategy needs at least one candidate model")
+    if learned.preset not in QUALITY_PRESETS:
+        raise fail(
+            (*path, "preset"), f"unknown preset '{learned.preset}'; one of: {', '.join(QUALITY_PRESETS)}"
+        )
+    if learned.quality is not None and learned.strong_share is not None:
+        raise fail(
+            (*path, "strong_share"), "give `quality` or `strong_share`, not both: they set the same knob"
+        )
+    bounds = {
+        "quality": (learned.quality, 0.0),
+        "strong_share": (learned.strong_share, -1e-12),
+        "lean": (learned.lean, -1e-12),
+    }
+    for key, (value, low) in bounds.items():
+        if value is not None and not low < value <= 1:
+            raise fail((*path, key), f"must be a number in {'(0' if low == 0 else '[0'}, 1], got {value}")

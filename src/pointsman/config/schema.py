@@ -83,6 +83,12 @@ class ModelConfig(_Strict, frozen=True):
     max_output_tokens: int | None = None
     capabilities: frozenset[str] | None = None
     tokenizer: str = ""
+    tier: str = ""
+    """For the learned router, when it was never trained on this model: frontier, strong, mid, small
+    or tiny (its expected score on a prompt of typical difficulty, per skill not given below)."""
+    skills: dict[str, float] = {}
+    """Expected score 0..1 per skill (code, maths, reasoning, knowledge, chat, multilingual,
+    long_context), overriding the tier's: "DeepSeek for maths and code"."""
 
 
 class GatewayKey(_Strict, frozen=True):
@@ -227,10 +233,37 @@ class Hedge(_Strict, frozen=True):
     """Without `after`, hedge only once the model has this many recent samples."""
 
 
+QUALITY_PRESETS = {"frugal": 0.80, "balanced": 0.90, "premium": 0.97}
+"""Quality targets: the cheapest candidate whose estimate reaches this share of the best one's."""
+
+
+class LearnedRoute(_Strict, frozen=True):
+    """The learned strategy: each prompt to the cheapest candidate expected to answer it well."""
+
+    candidates: tuple[str, ...]
+    preset: str = "balanced"
+    quality: float | None = None
+    """A quality target 0..1 (the share of the best candidate's estimate to reach); overrides preset."""
+    strong_share: float | None = None
+    """Or: the share of traffic allowed on the strongest candidate (the target is set at start)."""
+    lean: float = 0.5
+    """How far an unfamiliar prompt moves the target toward the best candidate (0: not at all)."""
+
+
+class LearnedConfig(_Strict, frozen=True):
+    artifact: str = ""
+    """A router trained by `pointsman train`; "" is the one shipped in the package."""
+    abilities: str = ""
+    """A file written by `pointsman calibrate`: measured abilities, trusted over the catalog's."""
+
+
 class RouteConfig(_Strict, frozen=True):
     """A virtual model name clients ask for, and how it turns into a plan."""
 
-    default: str
+    default: str = ""
+    """The model or pool when no rule matches; with `learned`, the candidates decide and this is
+    optional."""
+    learned: LearnedRoute | None = None
     """The target when no rule matches: a model, an alias or a pool."""
     rules: tuple[Rule, ...] = ()
     fallbacks: tuple[str, ...] = ()
@@ -308,6 +341,7 @@ class Config(_Strict, frozen=True):
     pools: dict[str, PoolConfig] = {}
     health: HealthConfig = HealthConfig()
     translation: TranslationConfig = TranslationConfig()
+    learned: LearnedConfig = LearnedConfig()
     source: str = ""
     """The file this config came from (set by the loader, for messages)."""
     lines: dict[Any, int] = {}

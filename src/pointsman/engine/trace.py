@@ -97,6 +97,8 @@ class Trace:
             ]
             if decision.notes:
                 out["notes"] = list(decision.notes)
+            if decision.learned is not None:
+                out["learned"] = decision.learned
         out["attempts"] = [a.json() for a in self.attempts]
         if self.escalations:
             out["escalations"] = self.escalations

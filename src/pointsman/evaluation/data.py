@@ -60,7 +60,7 @@ def read_rows(paths: Sequence[str]) -> list[Row]:
             text = Path(path).read_text("utf-8")
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):  # JSON strings may hold U+2028, U+0085
             if not line.strip():
                 continue
             try:

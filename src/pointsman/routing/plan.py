@@ -104,6 +104,8 @@ class RouteRequest:
     task: str = ""
     """The `x-pointsman-task` header, if any."""
     endpoint: str = "chat"
+    quality: float | None = None
+    """A per-request quality target for a learned route (header or body hint), else the route's."""
     _cache: dict[str, Any] = field(default_factory=dict)
     """Features computed once per request (last user text, language, token count)."""
 
@@ -130,6 +132,8 @@ class Decision:
     seen: tuple[Stats, ...] = ()
     """Each one's health when it was looked at (the same order)."""
     notes: tuple[str, ...] = ()
+    learned: dict[str, Any] | None = None
+    """A learned decision: estimates per candidate, target, threshold, the pick and the runner-up."""
 
     @property
     def candidates(self) -> tuple[Candidate, ...]:

@@ -15,6 +15,10 @@ from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Config, LatencyGuard, RouteConfig
 from pointsman.config.yamlsource import Path
 from pointsman.errors import ConfigError, ModelNotFound
+from pointsman.learned.abilities import read_calibrated
+from pointsman.learned.artifact import load
+from pointsman.learned.estimate import Estimator
+from pointsman.routing.learned import CompiledLearned, compile_learned, unit_cost
 from pointsman.routing.manual import ManualRouter
 from pointsman.routing.plan import (
     Attempt,
@@ -51,6 +55,7 @@ class CompiledRoute:
     fallbacks: tuple[Target, ...]
     alternative: Target | None
     policy: Policy
+    learned: CompiledLearned | None
     static: bool
     """No pool to order and no latency guard: a primary's plan is the same every time."""
 
@@ -94,6 +99,19 @@ class _Builder:
         self._config = config
         self._catalog = catalog
         self._fail = fail
+        self._estimator: tuple[Estimator, dict[str, dict[str, float]]] | None = None
+
+    def _learned(self, route: RouteConfig, path: Path) -> CompiledLearned | None:
+        if route.learned is None:
+            return None
+        if self._estimator is None:  # loaded once, and only when a route learns
+            self._estimator = learned_parts(self._config)
+        estimator, calibrated = self._estimator
+        where = (*path, "learned")
+        models = tuple(
+            self._model(c, (*where, "candidates", i)) for i, c in enumerate(route.learned.candidates)
+        )
+        return compile_learned(route.learned, models, estimator, calibrated, where, self._fail)
 
     def target(self, name: str, path: Path) -> Target:
         pool = self._config.pools.get(name)
@@ -115,7 +133,13 @@ class _Builder:
         path: Path = ("routes", name)
         rules = tuple(compile_rule(rule, i) for i, rule in enumerate(route.rules))
         targets = {r.to: self.target(r.to, (*path, "rules", i, "to")) for i, r in enumerate(route.rules)}
-        default = self.target(route.default, (*path, "default"))
+        learned = self._learned(route, path)
+        if route.default:
+            default = self.target(route.default, (*path, "default"))
+        else:  # learned only: the dearest candidate stands for the route where one target must
+            assert learned is not None
+            top = max(learned.models, key=unit_cost)
+            default = Target(top.name, (Member(top, 1.0),))
         fallbacks = tuple(self.target(f, (*path, "fallbacks", i)) for i, f in enumerate(route.fallbacks))
         alternative = None
         if route.latency is not None:
@@ -129,7 +153,9 @@ class _Builder:
             fallbacks=fallbacks,
             alternative=alternative,
             policy=_policy(route),
+            learned=learned,
             static=alternative is None
+            and learned is None
             and not any(t.strategy for t in (default, *targets.values(), *fallbacks)),
         )
 
@@ -167,6 +193,8 @@ class RouteRouter:
             reason = f"{route.name}/pin:{rule.name}"
             decision = self._decision(route, f"pin:{rule.name}", request, ((member.model, 0, ""),), ())
             return RoutePlan((Attempt(member.model, reason, 0),), route.policy, decision)
+        if rule is None and route.learned is not None:
+            return self._learned(route, request, route.learned)
         primary = route.targets[rule.to] if rule is not None else route.default
         decided_by = f"rule:{rule.name}" if rule is not None else "default"
         planned = self._static.get((route.name, decided_by))
@@ -176,6 +204,14 @@ class RouteRouter:
                 self._static[(route.name, decided_by)] = planned
         attempts, considered, notes, decided_by = planned
         decision = self._decision(route, decided_by, request, considered, notes)
+        return RoutePlan(attempts, route.policy, decision)
+
+    def _learned(self, route: CompiledRoute, request: RouteRequest, learned: CompiledLearned) -> RoutePlan:
+        order, trace = learned.decide(request)
+        primary = Target("learned", tuple(Member(m, 1.0) for m in order))
+        attempts, considered, notes, decided_by = self._plan(route, primary, trace["strategy"])
+        decision = self._decision(route, decided_by, request, considered, notes)
+        decision.learned = trace
         return RoutePlan(attempts, route.policy, decision)
 
     def _plan(self, route: CompiledRoute, primary: Target, decided_by: str) -> Planned:
@@ -243,6 +279,14 @@ class RouteRouter:
         stats = self._health.stats
         seen = tuple(stats(model.name) for model, _, _ in considered)
         return Decision(route.name, decided_by, request, tuple(considered), seen, notes)
+
+
+def learned_parts(config: Config) -> tuple[Estimator, dict[str, dict[str, float]]]:
+    """The router artifact with the tokenizer it reads prompts with, and calibrated abilities."""
+    import quicktok  # the table loads in about half a second: only when a route learns
+
+    estimator = Estimator(load(config.learned.artifact), quicktok.get_encoding("o200k_base"))
+    return estimator, read_calibrated(config.learned.abilities)
 
 
 def _over(guard: LatencyGuard, stats: Stats) -> str:

@@ -1,0 +1,64 @@
+"""Where each candidate's ability comes from, in rising order of trust: its tier, the catalog's or
+the config's per-skill scores, the trained artifact, a calibration (`pointsman calibrate`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from pointsman.catalog.model import CatalogModel
+from pointsman.errors import ConfigError
+from pointsman.learned.estimate import Ability, Estimator
+from pointsman.learned.skills import SKILLS, TIERS
+
+
+def read_calibrated(path: str) -> dict[str, dict[str, float]]:
+    """model → {skill: logit ability} as `pointsman calibrate` writes it."""
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+        models = data["models"]
+        return {m: {k: float(v) for k, v in entry["abilities"].items()} for m, entry in models.items()}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read calibrated abilities: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{path}: not a calibration file from `pointsman calibrate` ({exc!r})") from None
+
+
+def trained_name(estimator: Estimator, model: CatalogModel) -> str:
+    """The artifact's name for this model: its own name, its upstream id, or either without a
+    vendor prefix (`mistralai/mixtral-8x7b-chat` trains what `mixtral-8x7b-chat` is)."""
+    known = estimator.artifact.abilities
+    for name in (model.name, model.upstream):
+        if name in known:
+            return name
+    tails = {k.rsplit("/", 1)[-1]: k for k in known}
+    for name in (model.name, model.upstream):
+        if name.rsplit("/", 1)[-1] in tails:
+            return tails[name.rsplit("/", 1)[-1]]
+    return ""
+
+
+def ability_of(
+    estimator: Estimator, model: CatalogModel, calibrated: Mapping[str, Mapping[str, float]]
+) -> Ability | None:
+    """The most trusted ability known for the model, or None when nothing is known of it."""
+    measured = calibrated.get(model.name)
+    if measured is not None:
+        theta = np.array([measured.get(k, 0.0) for k in SKILLS], np.float32)
+        return Ability(model.name, theta, None, "calibrated")
+    name = trained_name(estimator, model)
+    if name:
+        trained = estimator.trained(name)
+        if trained is not None:
+            return Ability(model.name, trained.theta, trained.vector, f"trained:{name}")
+    skills = dict(model.skills)
+    if not model.tier and not skills:
+        return None
+    base = TIERS.get(model.tier, TIERS["mid"])
+    scores = {k: skills.get(k, base) for k in SKILLS}
+    return estimator.from_scores(model.name, scores, "catalog" if skills else f"tier:{model.tier}")

@@ -1,0 +1,79 @@
+"""A route's learned strategy, compiled at start: candidates, their abilities, costs and target.
+
+Deciding reads the last user turn (its bounded ends, see features.py), so a decision costs the same
+for a 2k and a 200k-token prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pointsman.catalog.model import CatalogModel
+from pointsman.config.schema import QUALITY_PRESETS, LearnedRoute
+from pointsman.config.yamlsource import Path
+from pointsman.errors import ConfigError
+from pointsman.learned.abilities import ability_of
+from pointsman.learned.estimate import Estimator
+from pointsman.learned.policy import Choice, LearnedPolicy, target_for_share
+from pointsman.routing.features import last_user_text
+from pointsman.routing.plan import RouteRequest
+
+Fail = Callable[[Path, str], ConfigError]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledLearned:
+    models: tuple[CatalogModel, ...]
+    policy: LearnedPolicy
+    label: str
+    """learned:balanced, learned:quality=0.92, learned:strong_share=0.2 (as the route reason shows it)."""
+    sources: tuple[str, ...]
+
+    def decide(self, request: RouteRequest) -> tuple[tuple[CatalogModel, ...], dict[str, Any]]:
+        choice: Choice = self.policy.decide(last_user_text(request), request.quality)
+        names = [m.name for m in self.models]
+        label = self.label if request.quality is None else f"learned:quality={request.quality:g}"
+        return tuple(self.models[i] for i in choice.order), choice.trace(names, label, self.sources)
+
+
+def unit_cost(model: CatalogModel) -> float:
+    """Cost of a typical turn per million-token unit: about three tokens read for each written."""
+    if model.price is None:
+        return float("inf")
+    return float(model.price.input * 3 + model.price.output)
+
+
+def compile_learned(
+    learned: LearnedRoute,
+    models: tuple[CatalogModel, ...],
+    estimator: Estimator,
+    calibrated: Mapping[str, Mapping[str, float]],
+    path: Path,
+    fail: Fail,
+) -> CompiledLearned:
+    abilities = []
+    for i, model in enumerate(models):
+        ability = ability_of(estimator, model, calibrated)
+        if ability is None:
+            raise fail(
+                (*path, "candidates", i),
+                f"nothing is known of what '{model.name}' can do: give it `tier:` (or `skills:`) under "
+                f"models.{model.name}, or measure it with `pointsman calibrate --model {model.name}`",
+            )
+        if model.price is None:
+            raise fail(
+                (*path, "candidates", i), f"'{model.name}' has no price: the learned router picks by cost"
+            )
+        abilities.append(ability)
+    costs = [unit_cost(m) for m in models]
+    if learned.strong_share is not None:
+        target = target_for_share(estimator, abilities, costs, learned.strong_share, learned.lean)
+        label = f"learned:strong_share={learned.strong_share:g}"
+    elif learned.quality is not None:
+        target, label = learned.quality, f"learned:quality={learned.quality:g}"
+    else:
+        target, label = QUALITY_PRESETS[learned.preset], f"learned:{learned.preset}"
+    policy = LearnedPolicy(estimator, abilities, costs, target, learned.lean)
+    return CompiledLearned(models, policy, label, tuple(a.source for a in abilities))
