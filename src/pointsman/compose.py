@@ -26,6 +26,7 @@ from pointsman.ledger.sqlite import SQLiteStore
 from pointsman.providers.base import Endpoint, Provider
 from pointsman.providers.registry import PRESETS, build_provider
 from pointsman.redact import Redactor, header_secrets, url_secrets
+from pointsman.routing.hinted import HintedRouter
 from pointsman.routing.router import RouteRouter
 from pointsman.state.health import Health, LocalHealth
 from pointsman.telemetry.access import AccessLog
@@ -89,6 +90,24 @@ def router_of(
     return RouteRouter(config, catalog, health, fail=config_fail(config), rng=rng)
 
 
+def hinted(router: RouteRouter, health: Health) -> HintedRouter:
+    """The router a request meets: its route's decision, then the request's own hints applied."""
+
+    def learns(name: str) -> bool:
+        route = router.routes.get(name)
+        return route is not None and route.learned is not None
+
+    return HintedRouter(router, health.stats, learns)
+
+
+def planner(config: Config, health: Health | None = None) -> tuple[Catalog, HintedRouter]:
+    """Routing alone, as a gateway built from `config` decides (library mode): no providers, no
+    ledger, no network."""
+    catalog = catalog_of(config)
+    health = health or LocalHealth(config.health)
+    return catalog, hinted(router_of(config, catalog, health), health)
+
+
 class Gateway:
     """Everything a running gateway holds; nothing global."""
 
@@ -129,7 +148,7 @@ class Gateway:
         self.router = router_of(config, self.catalog, self.health, rng)
         strict = config.translation.strict
         parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng, strict)
-        self.engine = Engine(self.router, parts)
+        self.engine = Engine(hinted(self.router, self.health), parts)
         self.ready = False
         self.ledger_state: LedgerState | None = None
         """How the ledger ended (set at shutdown): rows left in the journal, rows lost."""

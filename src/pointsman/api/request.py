@@ -26,6 +26,7 @@ from pointsman.engine.trace import adapted_header
 from pointsman.errors import GatewayUnavailable, PointsmanError
 from pointsman.ledger.row import LedgerRow
 from pointsman.ledger.sink import LedgerSink
+from pointsman.routing.hints import take_hints
 
 if TYPE_CHECKING:
     from pointsman.compose import Gateway
@@ -113,6 +114,7 @@ async def ledgered_call(
     outcome: Outcome | None = None
     try:
         call.body = body = parse_json_object(await read_body(request.scope, request.receive, *limits))
+        call.hints = take_hints(body, lambda name: header(request.scope, name.encode()))
         model = body.get("model")
         call.requested_model = model if isinstance(model, str) else ""
         call.tags = tags_of(body, header(request.scope, b"x-pointsman-tags"))

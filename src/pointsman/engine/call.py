@@ -16,6 +16,7 @@ from pointsman.clock import Clock, SystemClock
 from pointsman.engine.trace import Trace
 from pointsman.errors import PointsmanError
 from pointsman.providers.base import Completion, Json, Provider
+from pointsman.routing.hints import NO_HINTS, Hints
 from pointsman.state.health import Health
 from pointsman.tokens import TokenCounter
 from pointsman.upstream.client import UpstreamClient
@@ -73,6 +74,8 @@ class Call:
     stream: bool = False
     explain: bool = False
     """The client asked for the trace (`x-pointsman-explain: 1`)."""
+    hints: Hints = NO_HINTS
+    """What the client asked of routing (headers and body fields, taken out of the body)."""
     trace: Trace = field(default_factory=Trace)
     outcome: Outcome | None = None
     """Set by the engine when the request has run (answered, failed or abandoned)."""

@@ -32,12 +32,13 @@ class Engine:
     def plan(self, call: Call, endpoint: str = "chat") -> RoutePlan:
         """What routing decides for `call`; `pointsman route` asks this too, so it decides as a
         request would (the same key, team, task and body reach the router)."""
-        request = RouteRequest(call.requested_model, call.body, call.key_id, call.team, call.task, endpoint)
-        return self._router.decide(request)
+        return self._router.decide(route_request(call, endpoint))
 
     def _run(self, call: Call, endpoint: str) -> Run:
         plan = self.plan(call, endpoint)
         call.trace.decision = plan.decision
+        if call.hints.forward is not None:  # OpenRouter's `provider`: only an adapter that takes it sends it
+            call.body["provider"] = call.hints.forward
         limit = call.body.get("max_completion_tokens") or call.body.get("max_tokens")
         call.trace.max_output_tokens = limit if isinstance(limit, int) else None
         return Run(self.parts, call, plan, endpoint)
@@ -64,6 +65,21 @@ class Engine:
                 run.status, run.error = error.status, error
 
         await _settled(run, streamed)
+
+
+def route_request(call: Call, endpoint: str = "chat") -> RouteRequest:
+    """What the router sees of `call` (the gateway, `pointsman route` and library mode alike)."""
+    hints = call.hints
+    return RouteRequest(
+        call.requested_model,
+        call.body,
+        call.key_id,
+        call.team,
+        call.task,
+        endpoint,
+        hints.quality,
+        hints,
+    )
 
 
 async def _settled(run: Run, work: Callable[[Run], Awaitable[T]]) -> T:

@@ -99,6 +99,8 @@ class Trace:
                 out["notes"] = list(decision.notes)
             if decision.learned is not None:
                 out["learned"] = decision.learned
+            if decision.hints:
+                out["hints"] = decision.hints
         out["attempts"] = [a.json() for a in self.attempts]
         if self.escalations:
             out["escalations"] = self.escalations

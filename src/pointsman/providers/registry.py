@@ -26,7 +26,8 @@ class Preset:
     strip_fields: tuple[str, ...] = ()
     features: frozenset[str] = frozenset()
     """What an OpenAI-shaped vendor takes beyond plain chat: `top_k`, `file` parts (PDFs),
-    `max_completion_tokens` (its reasoning models refuse `max_tokens`)."""
+    `max_completion_tokens` (its reasoning models refuse `max_tokens`), `provider_routing` (takes
+    OpenRouter's `provider` preferences object as the client sent it)."""
     local: bool = False
     """A server on this machine (no key needed)."""
 
@@ -56,7 +57,10 @@ PRESETS: dict[str, Preset] = {
         "openai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY", features=_TOP_K
     ),
     "openrouter": Preset(
-        "openai", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", features=_TOP_K | {"file"}
+        "openai",
+        "https://openrouter.ai/api/v1",
+        "OPENROUTER_API_KEY",
+        features=_TOP_K | {"file", "provider_routing"},
     ),
     "xai": Preset("openai", "https://api.x.ai/v1", "XAI_API_KEY"),
     "qwen": Preset("openai", "https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY"),

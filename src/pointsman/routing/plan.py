@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Hedge
 from pointsman.routing.capabilities import prompt_texts
+from pointsman.routing.hints import NO_HINTS, Hints
 from pointsman.state.health import Stats
 
 
@@ -106,6 +107,8 @@ class RouteRequest:
     endpoint: str = "chat"
     quality: float | None = None
     """A per-request quality target for a learned route (header or body hint), else the route's."""
+    hints: Hints = NO_HINTS
+    """Everything the request asked of routing (routing/hints.py); applied by routing/hinted.py."""
     _cache: dict[str, Any] = field(default_factory=dict)
     """Features computed once per request (last user text, language, token count)."""
 
@@ -134,6 +137,8 @@ class Decision:
     notes: tuple[str, ...] = ()
     learned: dict[str, Any] | None = None
     """A learned decision: estimates per candidate, target, threshold, the pick and the runner-up."""
+    hints: dict[str, Any] | None = None
+    """What the request asked of routing (quality, max price, models, sort), as the trace shows it."""
 
     @property
     def candidates(self) -> tuple[Candidate, ...]:

@@ -114,6 +114,8 @@ class OpenAIProvider:
         out["model"] = upstream_model
         for name in self.endpoint.strip_fields:
             out.pop(name, None)
+        if "provider_routing" not in self.endpoint.features:
+            out.pop("provider", None)  # OpenRouter's routing preferences (routing/hints.py)
         return out
 
     def chat_request(self, body: Json, upstream_model: str, *, want_stream_usage: bool) -> UpstreamRequest:

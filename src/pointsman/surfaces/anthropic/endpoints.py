@@ -15,6 +15,7 @@ from pointsman.engine import AnswerMeta
 from pointsman.errors import UpstreamProtocolError
 from pointsman.providers.anthropic.adapter import AnthropicProvider
 from pointsman.providers.base import Json
+from pointsman.routing.hints import take_hints
 from pointsman.surfaces.anthropic.parse import to_canonical
 from pointsman.surfaces.anthropic.render import to_message
 from pointsman.surfaces.anthropic.stream import MessagesStreamRenderer
@@ -83,6 +84,7 @@ async def count_tokens(gateway: Gateway, request: Request) -> None:
     gateway.auth.key_id(request.scope)
     raw = await read_body(request.scope, request.receive, *gateway.body_limits)
     body = parse_json_object(raw)
+    take_hints(body, lambda _: None)  # routing hints route nothing here, and are no provider's fields
     name = require_model(body)
     canonical = to_canonical({**body, "max_tokens": 1})  # the count takes no max_tokens; checks the body
     model = counted_by(gateway, name)
