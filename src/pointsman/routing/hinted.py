@@ -85,6 +85,8 @@ class HintedRouter:
         added: list[tuple[Attempt, int]] = []
         names = {a.model.name for a in attempts}
         for i, name in enumerate(request.hints.models):
+            if name == request.model:
+                continue  # OpenRouter's lists often repeat `model` first
             sub = replace(request, model=name, hints=Hints(), _cache=request._cache)
             try:
                 listed = self._inner.decide(sub)

@@ -56,7 +56,8 @@ class Hints:
     """What was asked and where: `premium (x-pointsman-quality)`."""
     limits: tuple[PriceLimit, ...] = ()
     models: tuple[str, ...] = ()
-    """OpenRouter's `models`: tried in order after the request's `model` (duplicates dropped)."""
+    """OpenRouter's `models` as sent: tried in order after the request's `model` (a model already in
+    the plan is not tried twice)."""
     sort: str = ""
     forward: dict[str, Any] | None = None
     """OpenRouter's `provider` object as sent, for a provider that takes it."""
@@ -183,8 +184,7 @@ def _models(value: Any, body: dict[str, Any]) -> tuple[str, ...]:
         if not value:
             raise InvalidRequest("models is empty and there is no model.", param="models")
         body["model"] = value[0]  # OpenRouter's form without `model`: the list's first is it
-    first = body["model"]
-    return tuple(dict.fromkeys(m for m in value if m != first))
+    return tuple(value)
 
 
 def _number(value: Any) -> float | None:
