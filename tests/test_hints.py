@@ -80,7 +80,7 @@ def test_a_quality_header_sets_the_learned_target(
     trace = trace_of(raw.headers)
     assert served(fake) == [chosen]
     assert trace["learned"]["target"] == float(quality)
-    assert trace["decided_by"].endswith(f"+hints:quality={float(quality):g}")
+    assert trace["decided_by"].endswith(f"+hints:quality={quality}")
     assert trace["hints"]["quality_from"] == f"{quality} (x-pointsman-quality)"
     no_hint_fields(fake)
 

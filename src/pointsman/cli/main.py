@@ -130,6 +130,18 @@ def _routing_commands(sub: Sub) -> None:
     )
     p.add_argument("--task", help="the x-pointsman-task header")
     p.add_argument("--key", default="", help="gateway key id the request comes with")
+    p.add_argument(
+        "--quality", help="a learned route's target: 0..1 or frugal|balanced|premium (x-pointsman-quality)"
+    )
+    p.add_argument(
+        "--max-price", help="USD per million tokens, blended 3 read : 1 written (x-pointsman-max-price)"
+    )
+    p.add_argument(
+        "--models", help="comma-separated models tried after --model, in order (OpenRouter's models)"
+    )
+    p.add_argument(
+        "--sort", help="order each tier by price, latency or throughput (OpenRouter's provider.sort)"
+    )
     p.set_defaults(run=route.route)
 
     p = sub.add_parser("fake", help="run a fake provider (for benchmarks and manual tests)")

@@ -13,6 +13,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 import msgspec
+import orjson
 
 from pointsman.catalog.catalog import build_catalog, price_lists
 from pointsman.config import hints
@@ -264,6 +265,13 @@ def load_config(path: str, env: Mapping[str, str] | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     return parse_config(text, path, os.environ if env is None else env)
+
+
+def dict_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Config:
+    """A config given as a mapping (library mode): read as the same YAML, from its JSON text, so
+    every check and message is a file's (`<dict>:7: routes.auto.default: ...`)."""
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode()
+    return parse_config(text, "<dict>", os.environ if env is None else env)
 
 
 def default_config(env: Mapping[str, str] | None = None) -> Config:

@@ -44,7 +44,7 @@ class HintedRouter:
         notes = list(decision.notes)
         tags: list[str] = []
         if hints.quality_from:
-            tags.append(f"quality={hints.quality:g}")
+            tags.append(f"quality={hints.quality_from.rsplit(' (', 1)[0]}")
             if not self._learned(request.model):
                 notes.append(f"quality hint {hints.quality_from}: '{request.model}' is not a learned route")
         if hints.models:
@@ -142,9 +142,9 @@ class HintedRouter:
         if ordered == attempts:
             return attempts
         notes.append(f"sort {sort}: " + ", ".join(a.model.name for a in ordered))
-        first = ordered[0]
-        if first is not attempts[0]:  # `x-pointsman-route` says why this model goes first
-            ordered[0] = Attempt(first.model, f"{attempts[0].reason}+sort:{sort}", first.tier)
+        for i, moved in enumerate(ordered):  # a place keeps its reason (primary, alternate), marked
+            if moved is not attempts[i]:
+                ordered[i] = Attempt(moved.model, f"{attempts[i].reason}+sort:{sort}", moved.tier)
         return ordered
 
 
