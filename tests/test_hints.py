@@ -211,7 +211,9 @@ def messages(gateway: Gateway, model: str, headers: dict[str, str] | None = None
 def test_anthropic_surface_hints_route_and_stay_out_of_the_body(
     hinted: Gateway, anthropic_fake: FakeAnthropic
 ) -> None:
-    raw = messages(hinted, "claude", pointsman={"max_price": {"prompt": 4}}, models=["small"])
+    raw = messages(
+        hinted, "claude", pointsman={"max_price": {"prompt": 4}}, models=["small"], provider={"order": ["x"]}
+    )
     assert raw.headers["x-pointsman-model"] == "claude"
     assert trace_of(raw.headers)["hints"]["models"] == ["small"]
     no_hint_fields(anthropic_fake)

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from tests.conftest import EXPLAIN, Gateway, repo_root, trace_of, user
 from tests.test_hints import config
 
 from pointsman import Plan, Router
+from pointsman.cli.main import main
 from pointsman.config.loader import parse_config
 from pointsman.errors import ConfigError, InvalidRequest, ModelNotFound
 from pointsman.fakes.anthropic_server import FakeAnthropic
@@ -141,3 +143,38 @@ def test_the_readme_example_runs_as_written() -> None:
     assert set(ast.literal_eval(lines[1])) == {"small", "big"}
     assert lines[2].startswith("('small',) ('big not tried: blended 1.5 USD/M > 0.5 (pointsman.max_price)',)")
     assert "decided by  learned:balanced +hints:sort=price" in lines
+
+
+def test_pointsman_route_shows_the_hints(
+    tmp_path: Path, text: str, router: Router, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gw.yaml"
+    path.write_text(text.replace("{ledger}", str(tmp_path / "l.db")))
+    flags = ["--quality", "1", "--max-price", "1", "--models", "claude", "--sort", "price"]
+    assert main(["route", "--config", str(path), "--model", "auto", *flags, "--explain", PROOF]) == 0
+    shown = capsys.readouterr().out
+    assert "decided by  learned:quality=1 +hints:quality=1,models=1,max_price" in shown
+    assert "note        big not tried: blended 4.375 USD/M > 1 (x-pointsman-max-price)" in shown
+    assert "note        claude not tried: blended 6 USD/M > 1 (x-pointsman-max-price)" in shown
+    assert (
+        main(
+            [
+                "route",
+                "--config",
+                str(path),
+                "--model",
+                "auto",
+                *flags,
+                "--explain",
+                "--format",
+                "json",
+                PROOF,
+            ]
+        )
+        == 0
+    )
+    out = orjson.loads(capsys.readouterr().out)
+    assert [p["model"] for p in out["plan"]] == ["small"]
+    assert out["hints"]["sort"] == "price"
+    assert main(["route", "--config", str(path), "--model", "chain", "--max-price", "0", PROOF]) == 2
+    assert "within the maximum price 0 blended USD/M (x-pointsman-max-price)" in capsys.readouterr().err

@@ -115,34 +115,7 @@ def _routing_commands(sub: Sub) -> None:
     p.set_defaults(run=evaluate.run)
     train.add(sub)
 
-    p = sub.add_parser("route", help="show what routing decides for a prompt, calling no provider")
-    p.add_argument("prompt", help="the user message")
-    p.add_argument("--config", "-c", required=True, help="config file (YAML)")
-    p.add_argument("--model", "-m", help="route (or model) to ask for; default: the config's first route")
-    p.add_argument("--explain", action="store_true", help="print the whole decision: candidates, costs, why")
-    p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--system", help="a system message")
-    p.add_argument("--tools", help="comma-separated tool names the request offers")
-    p.add_argument("--image", help="an image URL the request carries")
-    p.add_argument("--json", action="store_true", help="the request asks for JSON")
-    p.add_argument(
-        "--metadata", action="append", metavar="KEY=VALUE", help="request metadata (repeat the flag for more)"
-    )
-    p.add_argument("--task", help="the x-pointsman-task header")
-    p.add_argument("--key", default="", help="gateway key id the request comes with")
-    p.add_argument(
-        "--quality", help="a learned route's target: 0..1 or frugal|balanced|premium (x-pointsman-quality)"
-    )
-    p.add_argument(
-        "--max-price", help="USD per million tokens, blended 3 read : 1 written (x-pointsman-max-price)"
-    )
-    p.add_argument(
-        "--models", help="comma-separated models tried after --model, in order (OpenRouter's models)"
-    )
-    p.add_argument(
-        "--sort", help="order each tier by price, latency or throughput (OpenRouter's provider.sort)"
-    )
-    p.set_defaults(run=route.route)
+    route.add(sub)
 
     p = sub.add_parser("fake", help="run a fake provider (for benchmarks and manual tests)")
     p.add_argument("wire", choices=["openai", "anthropic", "gemini"])

@@ -122,9 +122,13 @@ def take_hints(body: dict[str, Any], header: Header) -> Hints:
     if provider is not None:
         forward = need_object(provider, "provider")
         sort = _sort(forward.get("sort"))
-        if forward.get("max_price") is not None:
-            limits.append(_limit(forward["max_price"], "provider.max_price", blended=False))
         ignored = tuple(f"provider.{k}" for k in forward if k not in ("sort", "max_price"))
+        if forward.get("max_price") is not None:
+            limit = _limit(forward["max_price"], "provider.max_price", blended=False)
+            if limit.prompt is not None or limit.completion is not None:
+                limits.append(limit)
+            others = (k for k in forward["max_price"] if k not in _PRICE_KEYS)  # per request, per image
+            ignored += tuple(f"provider.max_price.{k}" for k in others)
     return Hints(quality, quality_from, tuple(limits), _models(models, body), sort, forward, ignored)
 
 
