@@ -104,6 +104,8 @@ def _print_table(plan: RoutePlan, skips: list[str]) -> None:
         print(f"prompt      ~{decision.prompt_tokens} tokens")
         for note in decision.notes:
             print(f"note        {note}")
+        if decision.learned is not None:
+            print(_learned_lines(decision.learned))
     candidates = Trace(decision=decision).json().get("candidates", [])
     costs = {c["model"]: c.get("expected_cost_usd", "?") for c in candidates}
     rows = [
@@ -125,6 +127,19 @@ def _print_table(plan: RoutePlan, skips: list[str]) -> None:
             f"hedge {'on' if policy.hedge else 'off'}; "
             f"expected cost: the prompt above and {ASSUMED_OUTPUT_TOKENS} output tokens"
         )
+
+
+def _learned_lines(learned: dict[str, Any]) -> str:
+    """The learned decision: each candidate's estimate, where its ability came from, the threshold."""
+    lines = [
+        f"learned     target {learned['target']:.2f} of the best estimate → threshold "
+        f"{learned['threshold']:.3f}; familiarity {learned['familiarity']:.2f}; "
+        f"skills {', '.join(f'{k} {v:.2f}' for k, v in learned['skills'].items())}"
+    ]
+    for model, estimate in learned["estimates"].items():
+        mark = {learned["chosen"]: "chosen", learned["runner_up"]: "runner-up"}.get(model, "")
+        lines.append(f"  estimate  {model}: {estimate:.3f} ({learned['abilities'][model]}) {mark}".rstrip())
+    return "\n".join(lines)
 
 
 def _row(i: int, tier: int, model: str, provider: str, cost: str, reason: str, skip: str) -> list[str]:
