@@ -234,3 +234,23 @@ def test_a_file_that_is_not_an_artifact_is_named(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip")
     with pytest.raises(ConfigError, match=r"router\.npz: not a pointsman router artifact"):
         load(str(bad))
+
+
+def test_every_surface_is_routed_by_the_learned_router(
+    make_gateway: Callable[..., Gateway], fake: FakeOpenAI, artifact: str
+) -> None:
+    """The decision reads the canonical request, so Anthropic and Gemini clients are routed alike."""
+    import anthropic
+    from google import genai
+
+    route = "  smart: {learned: {candidates: [cheap, strong]}}"
+    gw = make_gateway(text=_config(fake, artifact, route))
+    reset(fake)
+    claude = anthropic.Anthropic(base_url=gw.url, api_key="x", max_retries=0, default_headers=EXPLAIN)
+    answer = claude.messages.with_raw_response.create(
+        model="smart", max_tokens=50, messages=[{"role": "user", "content": HARD}]
+    )
+    assert trace_of(answer.headers)["learned"]["chosen"] == "strong"
+    gemini = genai.Client(api_key="x", http_options={"base_url": gw.url})
+    gemini.models.generate_content(model="smart", contents=EASY)
+    assert seen(fake, "big-1") == 1 and seen(fake, "small-1") == 1
