@@ -254,3 +254,30 @@ def test_every_surface_is_routed_by_the_learned_router(
     gemini = genai.Client(api_key="x", http_options={"base_url": gw.url})
     gemini.models.generate_content(model="smart", contents=EASY)
     assert seen(fake, "big-1") == 1 and seen(fake, "small-1") == 1
+
+
+def test_a_prompt_in_another_language_calls_on_the_multilingual_skill(
+    make_gateway: Callable[..., Gateway], fake: FakeOpenAI, artifact: str
+) -> None:
+    """ "Mistral for European-language summaries": a config's multilingual score weighs in on a
+    French prompt though the training data had none."""
+    models = (
+        '  euro: {provider: fake, upstream: thinker-1, input: "0.2", output: "0.6",'
+        " skills: {multilingual: 0.95, chat: 0.3, reasoning: 0.3, knowledge: 0.3, maths: 0.3, code: 0.3}}"
+    )
+    route = "  smart: {learned: {candidates: [euro, strong]}}"
+    gw = make_gateway(text=_config(fake, artifact, route, models))
+    client = gw.client()
+    french = "Résume ce texte en trois phrases, s'il te plaît : la réunion a porté sur le budget annuel."
+    english = "Summarise this text in three sentences please: the meeting was about the annual budget."
+    traces = [
+        trace_of(
+            client.chat.completions.with_raw_response.create(
+                model="smart", messages=user(text), extra_headers=EXPLAIN
+            ).headers
+        )["learned"]
+        for text in (french, english)
+    ]
+    assert traces[0]["skills"]["multilingual"] >= 0.5 and "multilingual" not in traces[1]["skills"]
+    assert traces[0]["estimates"]["euro"] > traces[1]["estimates"]["euro"] + 0.2
+    assert traces[0]["abilities"]["euro"] == "catalog"

@@ -67,13 +67,15 @@ class Artifact:
         )
         self._cut = (k, k + 1)
 
-    def encode(self, idx: Ids, val: Values, tokens: int) -> Encoded:
+    def encode(self, idx: Ids, val: Values, tokens: int, prior: Matrix | None = None) -> Encoded:
         joined = val @ self._joined[idx]
         k, d = self._cut
         logits = joined[:k] + self.skill_b
         logits -= logits.max()
         mix = np.exp(logits)
         mix /= mix.sum()
+        if prior is not None:
+            mix = mix * (1.0 - prior.sum()) + prior
         difficulty = float(joined[k]) + self.diff_b
         factors = joined[d:]
         hit = (self.seen[idx >> 3] >> (idx & 7).astype(np.uint8)) & 1
