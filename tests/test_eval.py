@@ -93,6 +93,19 @@ def test_costs_are_estimated_from_prices_json_next_to_the_data(tmp_path: Path) -
     assert costs[0]["A"] == pytest.approx((tokens * 2 + ASSUMED_OUTPUT_TOKENS * 10) / 1e6)
 
 
+def test_a_price_file_can_be_named_and_a_missing_one_is_said(tmp_path: Path) -> None:
+    prices = tmp_path / "elsewhere.json"
+    prices.write_text(
+        '{"A": {"input_per_mtok": 3, "output_per_mtok": 3}, "B": {"input_per_mtok": 1, "output_per_mtok": 1}}'
+    )
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"id": "1", "prompt": "hi", "scores": {"A": 1, "B": 0}}\n')
+    done = run("--data", str(data), "--models", "A,B", "--prices", str(prices))
+    assert done.returncode == 0 and "at elsewhere.json prices" in done.stdout
+    gone = run("--data", str(data), "--models", "A,B", "--prices", str(tmp_path / "none.json"))
+    assert gone.returncode == 2 and "none.json: cannot read price file" in gone.stderr
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pointsman", "eval", *args], capture_output=True, text=True, timeout=60

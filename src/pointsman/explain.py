@@ -65,13 +65,8 @@ def plan_text(plan: RoutePlan, skips: list[str]) -> str:
     if decision is not None:
         lines.append(f"prompt      ~{decision.prompt_tokens} tokens")
         lines += [f"note        {note}" for note in decision.notes]
-        learned = decision.learned
-        if learned is not None:
-            estimates = ", ".join(f"{m} {e:.2f}" for m, e in learned["estimates"].items())
-            lines.append(
-                f"learned     target {learned['target']:g}, threshold {learned['threshold']:.3f}; "
-                f"estimates: {estimates}"
-            )
+        if decision.learned is not None:
+            lines.append(_learned_lines(decision.learned))
     candidates = Trace(decision=decision).json().get("candidates", [])
     costs = {c["model"]: c.get("expected_cost_usd", "?") for c in candidates}
     rows = [
@@ -96,6 +91,19 @@ def plan_text(plan: RoutePlan, skips: list[str]) -> str:
             f"hedge {'on' if policy.hedge else 'off'}; "
             f"expected cost: the prompt above and {ASSUMED_OUTPUT_TOKENS} output tokens",
         ]
+    return "\n".join(lines)
+
+
+def _learned_lines(learned: dict[str, Any]) -> str:
+    """The learned decision: each candidate's estimate, where its ability came from, the threshold."""
+    lines = [
+        f"learned     target {learned['target']:.2f} of the best estimate → threshold "
+        f"{learned['threshold']:.3f}; familiarity {learned['familiarity']:.2f}; "
+        f"skills {', '.join(f'{k} {v:.2f}' for k, v in learned['skills'].items())}"
+    ]
+    for model, estimate in learned["estimates"].items():
+        mark = {learned["chosen"]: "chosen", learned["runner_up"]: "runner-up"}.get(model, "")
+        lines.append(f"  estimate  {model}: {estimate:.3f} ({learned['abilities'][model]}) {mark}".rstrip())
     return "\n".join(lines)
 
 

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     kept = keep_complete(rows, models)
     if not kept:
         raise ConfigError(f"{args.data[0]}: no row scores all of {', '.join(models)}")
-    costs, source = cost_table(kept, models, args.data[0])
+    costs, source = cost_table(kept, models, args.data[0], args.prices or "")
     table = Table(kept, costs, models)
     extra = {"learned": _router(args, models)} if args.router else None
     if len(models) == 2:

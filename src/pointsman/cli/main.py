@@ -112,6 +112,11 @@ def _routing_commands(sub: Sub) -> None:
         "--router", metavar="ARTIFACT", help="also evaluate a learned router ('shipped': the packaged one)"
     )
     p.add_argument("--config", "-c", help="a config whose `models` give tiers/skills to untrained models")
+    p.add_argument(
+        "--prices",
+        metavar="FILE",
+        help="prices.json ({model: {input_per_mtok, output_per_mtok}}) for rows without costs",
+    )
     p.set_defaults(run=evaluate.run)
     train.add(sub)
 

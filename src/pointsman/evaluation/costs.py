@@ -21,12 +21,17 @@ from pointsman.tokens import TokenCounter
 PerMillion = tuple[float, float]  # USD per million input tokens, per million output tokens
 
 
-def prices_next_to(path: str) -> tuple[dict[str, PerMillion], str] | None:
-    file = Path(path).parent / "prices.json"
-    if not file.is_file():
+def prices_next_to(path: str, given: str = "") -> tuple[dict[str, PerMillion], str] | None:
+    """The `given` price file, else a `prices.json` beside the data, else None."""
+    file = Path(given) if given else Path(path).parent / "prices.json"
+    if not given and not file.is_file():
         return None
     try:
-        data = orjson.loads(file.read_bytes())
+        text = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read price file: {exc.strerror}") from None
+    try:
+        data = orjson.loads(text)
         prices = {m: (float(p["input_per_mtok"]), float(p["output_per_mtok"])) for m, p in data.items()}
     except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigError(
@@ -48,12 +53,12 @@ def catalog_prices(models: Sequence[str]) -> dict[str, PerMillion]:
 
 
 def cost_table(
-    rows: Sequence[Row], models: Sequence[str], data_path: str
+    rows: Sequence[Row], models: Sequence[str], data_path: str, prices_file: str = ""
 ) -> tuple[list[dict[str, float]], str]:
     """Per row, USD per model, and a sentence saying where the numbers came from."""
     if all(r.costs is not None and all(m in r.costs for m in models) for r in rows):
         return [{m: r.costs[m] for m in models} for r in rows if r.costs is not None], "recorded per prompt"
-    found = prices_next_to(data_path)
+    found = prices_next_to(data_path, prices_file)
     prices, source = found or (
         catalog_prices(models),
         f"estimated: prompt tokens + {ASSUMED_OUTPUT_TOKENS} output tokens at catalog prices",

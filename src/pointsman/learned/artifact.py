@@ -56,14 +56,28 @@ class Artifact:
     offsets: Matrix  # K: mean difficulty of a prompt of each skill, to place catalog scores
     sample: Matrix  # N x (K + 1 + R): encoded training prompts, for calibrating targets
     meta: dict[str, Any] = field(default_factory=dict)
+    _joined: Matrix = field(init=False, repr=False)
+    _cut: tuple[int, int] = field(init=False, repr=False)
 
-    def encode(self, idx: Ids, val: Values, tokens: int) -> Encoded:
-        logits = val @ self.skill_w[idx].astype(np.float32) + self.skill_b
+    def __post_init__(self) -> None:
+        # one float32 table of every prompt-side weight: a decision is one gather and one product
+        k = self.skill_w.shape[1]
+        self._joined = np.concatenate(
+            [self.skill_w, self.diff_w[:, None], self.factor_w], axis=1, dtype=np.float32
+        )
+        self._cut = (k, k + 1)
+
+    def encode(self, idx: Ids, val: Values, tokens: int, prior: Matrix | None = None) -> Encoded:
+        joined = val @ self._joined[idx]
+        k, d = self._cut
+        logits = joined[:k] + self.skill_b
         logits -= logits.max()
         mix = np.exp(logits)
         mix /= mix.sum()
-        difficulty = float(val @ self.diff_w[idx].astype(np.float32)) + self.diff_b
-        factors = val @ self.factor_w[idx].astype(np.float32)
+        if prior is not None:
+            mix = mix * (1.0 - prior.sum()) + prior
+        difficulty = float(joined[k]) + self.diff_b
+        factors = joined[d:]
         hit = (self.seen[idx >> 3] >> (idx & 7).astype(np.uint8)) & 1
         coverage = float(val @ (val * hit))
         return Encoded(mix.astype(np.float32), difficulty, factors, coverage, tokens)

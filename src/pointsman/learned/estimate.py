@@ -11,6 +11,7 @@ import numpy as np
 
 from pointsman.learned.artifact import Artifact, Encoded, Matrix
 from pointsman.learned.featurize import Featurizer
+from pointsman.learned.priors import prior
 from pointsman.learned.skills import SKILLS
 
 
@@ -45,9 +46,10 @@ class Estimator:
         self.artifact = artifact
         self.featurizer = Featurizer(encoding, artifact.window)
 
-    def encode(self, text: str) -> Encoded:
+    def encode(self, text: str, prompt_tokens: int = 0) -> Encoded:
+        """`prompt_tokens`: the whole prompt's length when known (the text may be its last turn)."""
         idx, val, tokens = self.featurizer.features(text)
-        return self.artifact.encode(idx, val, tokens)
+        return self.artifact.encode(idx, val, tokens, prior(text, prompt_tokens or len(text) // 4))
 
     def estimates(self, text: str, abilities: Sequence[Ability]) -> tuple[Encoded, list[float]]:
         e = self.encode(text)

@@ -75,8 +75,8 @@ class LearnedPolicy:
         self.target = target
         self.lean = lean
 
-    def decide(self, text: str, target: float | None = None) -> Choice:
-        encoded = self.estimator.encode(text)
+    def decide(self, text: str, target: float | None = None, prompt_tokens: int = 0) -> Choice:
+        encoded = self.estimator.encode(text, prompt_tokens)
         estimates = tuple(a.estimate(encoded) for a in self.abilities)
         goal = self.target if target is None else target
         order, threshold = choose(estimates, self.costs, goal, encoded.coverage, self.lean)

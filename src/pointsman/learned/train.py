@@ -15,6 +15,7 @@ import numpy as np
 from pointsman.evaluation.data import Row
 from pointsman.learned.artifact import Artifact, Matrix
 from pointsman.learned.featurize import Featurizer, Ids, Values
+from pointsman.learned.priors import prior
 from pointsman.learned.skills import SKILLS, skill_of
 
 K = len(SKILLS)
@@ -40,6 +41,7 @@ class _Prompt:
     models: np.ndarray
     scores: Matrix
     skill: int
+    prior: Matrix
 
 
 class _Params:
@@ -70,26 +72,28 @@ class _Params:
 
 def _encode(p: _Params, x: _Prompt) -> tuple[Matrix, float, Matrix, Matrix]:
     w = x.val @ p.skill_w[x.idx] + p.skill_b
-    mix = np.exp(w - w.max())
-    mix /= mix.sum()
+    soft = np.exp(w - w.max())
+    soft /= soft.sum()
+    mix = soft * (1.0 - x.prior.sum()) + x.prior
     difficulty = float(x.val @ p.diff_w[x.idx]) + float(p.diff_b[0])
     factors = x.val @ p.factor_w[x.idx]
-    return mix, difficulty, factors, w
+    return mix, difficulty, factors, soft
 
 
 def _step(p: _Params, x: _Prompt, s: Settings) -> float:
-    mix, difficulty, factors, _ = _encode(p, x)
+    mix, difficulty, factors, soft = _encode(p, x)
     theta, vec = p.theta[x.models], p.vectors[x.models]
     logit = theta @ mix + vec @ factors - difficulty
     prob = 1 / (1 + np.exp(-logit))
     g = (prob - x.scores).astype(np.float32)
     loss = float(-(x.scores * np.log(prob + 1e-9) + (1 - x.scores) * np.log(1 - prob + 1e-9)).sum())
     g_mix = g @ theta  # d loss / d mix
-    g_logits = mix * (g_mix - float(g_mix @ mix))  # through the softmax
+    # through the prior's blend, then the softmax
+    g_logits = (1.0 - float(x.prior.sum())) * soft * (g_mix - float(g_mix @ soft))
     if x.skill >= 0:
         target = np.zeros(K, np.float32)
         target[x.skill] = 1.0
-        g_logits = g_logits + s.skill_weight * len(x.models) * (mix - target)
+        g_logits = g_logits + s.skill_weight * len(x.models) * (soft - target)
     g_factors = g @ vec
     p.step("theta", x.models, np.outer(g, mix).astype(np.float32), s.rate)
     p.step("vectors", x.models, np.outer(g, factors).astype(np.float32), s.rate)
@@ -118,6 +122,7 @@ def prepare(rows: Sequence[Row], featurizer: Featurizer, models: Sequence[str]) 
                 np.array([i for i, _ in scored], np.int64),
                 np.clip(np.array([v for _, v in scored], np.float32), 0.0, 1.0),
                 SKILLS.index(skill) if skill else -1,
+                prior(row.prompt, len(row.prompt) // 4),
             )
         )
     return out
@@ -155,7 +160,10 @@ def _artifact(
     table = np.stack(encoded)
     mixes, levels = table[:, :K], table[:, K]
     # where a catalog score s for skill k sits: logit(s) + the mean difficulty of skill-k prompts
-    offsets = (mixes * levels[:, None]).sum(0) / np.maximum(mixes.sum(0), 1e-6)
+    mass = mixes.sum(0)
+    offsets = (mixes * levels[:, None]).sum(0) / np.maximum(mass, 1e-6)
+    offsets[mass < 0.02 * mass.sum()] = levels.mean()  # an unlearned skill: a typical prompt's
+    theta = _fill_untrained(p.theta, mass)
     pick = np.random.default_rng(s.seed).permutation(len(table))[: s.sample]
     return Artifact(
         window=featurizer.window,
@@ -165,9 +173,22 @@ def _artifact(
         diff_b=float(p.diff_b[0]),
         factor_w=p.factor_w,
         seen=np.packbits(seen, bitorder="little"),
-        abilities={m: p.theta[i].copy() for i, m in enumerate(models)},
+        abilities={m: theta[i].copy() for i, m in enumerate(models)},
         vectors={m: p.vectors[i].copy() for i, m in enumerate(models)},
         offsets=offsets.astype(np.float32),
         sample=table[pick],
         meta={"prompts": len(prompts), "epochs": s.epochs, "factors": s.factors},
     )
+
+
+def _fill_untrained(theta: Matrix, mass: Matrix, floor: float = 0.02) -> Matrix:
+    """A skill the data hardly touched (under `floor` of the prompts' mixture mass) learned nothing
+    about any model: give it each model's mean ability over the skills that were learned, so a
+    trained model meets a catalog model on such a skill with its general strength, not a zero."""
+    learned = mass >= floor * mass.sum()
+    if learned.all() or not learned.any():
+        return theta
+    out = theta.copy()
+    weights = mass[learned] / mass[learned].sum()
+    out[:, ~learned] = (theta[:, learned] @ weights)[:, None]
+    return out

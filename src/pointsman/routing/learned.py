@@ -32,7 +32,7 @@ class CompiledLearned:
     sources: tuple[str, ...]
 
     def decide(self, request: RouteRequest) -> tuple[tuple[CatalogModel, ...], dict[str, Any]]:
-        choice: Choice = self.policy.decide(last_user_text(request), request.quality)
+        choice: Choice = self.policy.decide(last_user_text(request), request.quality, request.prompt_tokens())
         names = [m.name for m in self.models]
         label = self.label if request.quality is None else f"learned:quality={request.quality:g}"
         return tuple(self.models[i] for i in choice.order), choice.trace(names, label, self.sources)
