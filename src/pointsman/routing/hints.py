@@ -106,30 +106,43 @@ def take_hints(body: dict[str, Any], header: Header) -> Hints:
     if price_text is not None:
         limits.append(PriceLimit(PRICE_HEADER, blended=_price(price_text.strip(), PRICE_HEADER)))
     if own is not None:
-        own = need_object(own, BODY)
-        unknown = [k for k in own if k not in _OWN_KEYS]
-        if unknown:
-            raise InvalidRequest(
-                f"{BODY}.{unknown[0]} is not a routing hint; {BODY} takes {', '.join(_OWN_KEYS)}.",
-                param=f"{BODY}.{unknown[0]}",
-            )
-        if own.get("quality") is not None:  # the body is the more specific: it wins over the header
-            quality = _quality(own["quality"], f"{BODY}.quality")
-            quality_from = f"{own['quality']} ({BODY}.quality)"
-        if own.get("max_price") is not None:
-            limits.append(_limit(own["max_price"], f"{BODY}.max_price", blended=True))
-    sort, forward, ignored = "", None, tuple[str, ...]()
+        asked = _own(need_object(own, BODY), limits)
+        if asked is not None:  # the body is the more specific: it wins over the header
+            quality, quality_from = asked
+    sort, forward = "", None
+    ignored: tuple[str, ...] = ()
     if provider is not None:
         forward = need_object(provider, "provider")
-        sort = _sort(forward.get("sort"))
-        ignored = tuple(f"provider.{k}" for k in forward if k not in ("sort", "max_price"))
-        if forward.get("max_price") is not None:
-            limit = _limit(forward["max_price"], "provider.max_price", blended=False)
-            if limit.prompt is not None or limit.completion is not None:
-                limits.append(limit)
-            others = (k for k in forward["max_price"] if k not in _PRICE_KEYS)  # per request, per image
-            ignored += tuple(f"provider.max_price.{k}" for k in others)
+        sort, ignored = _sort(forward.get("sort")), _provider(forward, limits)
     return Hints(quality, quality_from, tuple(limits), _models(models, body), sort, forward, ignored)
+
+
+def _own(own: dict[str, Any], limits: list[PriceLimit]) -> tuple[float, str] | None:
+    """The body's `pointsman` object: its quality (with where it was asked), its limit added."""
+    unknown = [k for k in own if k not in _OWN_KEYS]
+    if unknown:
+        raise InvalidRequest(
+            f"{BODY}.{unknown[0]} is not a routing hint; {BODY} takes {', '.join(_OWN_KEYS)}.",
+            param=f"{BODY}.{unknown[0]}",
+        )
+    if own.get("max_price") is not None:
+        limits.append(_limit(own["max_price"], f"{BODY}.max_price", blended=True))
+    if own.get("quality") is None:
+        return None
+    return _quality(own["quality"], f"{BODY}.quality"), f"{own['quality']} ({BODY}.quality)"
+
+
+def _provider(provider: dict[str, Any], limits: list[PriceLimit]) -> tuple[str, ...]:
+    """OpenRouter's `provider` object: its token price limit added; returns the parts it has that
+    this gateway does not apply (an OpenRouter provider does, when it gets the object)."""
+    ignored = tuple(f"provider.{k}" for k in provider if k not in ("sort", "max_price"))
+    if provider.get("max_price") is not None:
+        limit = _limit(provider["max_price"], "provider.max_price", blended=False)
+        if limit.prompt is not None or limit.completion is not None:
+            limits.append(limit)
+        others = (k for k in provider["max_price"] if k not in _PRICE_KEYS)  # per request, per image
+        ignored += tuple(f"provider.max_price.{k}" for k in others)
+    return ignored
 
 
 def _quality(value: Any, where: str) -> float:
