@@ -262,3 +262,18 @@ def test_gemini_surface_takes_hints_out(hinted: Gateway, fake: FakeOpenAI) -> No
     )
     assert bad.status_code == 400
     assert bad.json()["error"]["message"].startswith("x-pointsman-max-price")
+
+
+def test_a_streamed_request_is_planned_with_its_hints(hinted: Gateway, fake: FakeOpenAI) -> None:
+    with hinted.client().chat.completions.with_streaming_response.create(
+        model="chain",
+        messages=user("hello"),  # type: ignore[arg-type]
+        stream=True,
+        extra_headers={**EXPLAIN, "x-pointsman-max-price": "1"},
+        extra_body={"models": ["claude"]},
+    ) as response:
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in response.parse() if chunk.choices)
+        assert response.headers["x-pointsman-model"] == "small"
+    assert text
+    assert served(fake) == ["small-1"]
+    no_hint_fields(fake)
