@@ -17,10 +17,14 @@ import pytest
 from conftest import Gateway, reset, seen, user
 from pointsman.api.app import GatewayApp, create_app
 from pointsman.cli.main import main
+from pointsman.compose import build
 from pointsman.config.loader import parse_config
+from pointsman.errors import ConfigError
 from pointsman.fakes.base import FakeModel
+from pointsman.fakes.faults import Fault
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers, bind, uvicorn_server
+from pointsman.shadow.judges import ExactJudge, JsonJudge
 from pointsman.shadow.store import Verdict, read_verdicts
 
 KEY = "sk-shadow-secret-7"
@@ -83,7 +87,7 @@ def settled(gw: Gateway, shadowed: int) -> list[Verdict]:
     while sum(monitor.counts.values()) < shadowed and time.monotonic() < deadline:
         time.sleep(0.01)  # told just after the client's last byte: let that moment pass
     gw.servers.run(monitor.drain())
-    return list(read_verdicts(gw.ledger))
+    return list(read_verdicts(gw.app.gateway.config.ledger.path))
 
 
 def test_a_cheap_answer_is_shadowed_judged_and_stored(
@@ -306,3 +310,103 @@ def test_the_shadow_call_starts_after_the_answer_is_complete(
     assert shadow_call.ts >= answer_end  # it reached the strong model after the client's last byte left
     [verdict] = read_verdicts(app.gateway.config.ledger.path)
     assert verdict.model == "trickle" and verdict.agreed is True  # the streamed text was judged
+
+
+def test_the_budget_spent_today_survives_a_restart(
+    make_gateway: Callable[..., Gateway], upstream: FakeOpenAI, tmp_path: Path
+) -> None:
+    ledger = str(tmp_path / "kept.db")
+    first = make_gateway(text=config_text(upstream, SHADOWED).replace("{ledger}", ledger))
+    first.client().chat.completions.create(model="auto", messages=user("say: Paris"))
+    [verdict] = settled(first, 1)
+    reset(upstream)
+    routes = SHADOWED.replace("budget_usd_per_day: 1", f'budget_usd_per_day: "{verdict.cost}"')
+    again = make_gateway(text=config_text(upstream, routes).replace("{ledger}", ledger))
+    again.client().chat.completions.create(model="auto", messages=user("say: Paris"))
+    assert len(settled(again, 1)) == 1  # today's budget was spent before the restart
+    assert again.app.gateway.shadow.counts == {"over_budget": 1} and seen(upstream, "strong-1") == 0
+
+
+def test_against_names_the_model_to_compare_with(
+    make_gateway: Callable[..., Gateway], upstream: FakeOpenAI
+) -> None:
+    routes = SHADOWED.replace("budget_usd_per_day: 1}", "budget_usd_per_day: 1, against: wordy}")
+    gw = shadow_gateway(make_gateway, upstream, routes)
+    gw.client().chat.completions.create(model="auto", messages=user("say: Paris"))
+    [verdict] = settled(gw, 1)
+    assert verdict.against == "wordy" and seen(upstream, "wordy-1") == 1 and seen(upstream, "strong-1") == 0
+
+
+def test_a_failed_shadow_call_is_stored_without_a_verdict(
+    make_gateway: Callable[..., Gateway], upstream: FakeOpenAI
+) -> None:
+    gw = shadow_gateway(make_gateway, upstream)
+    heard: list[bool] = []
+    gw.app.gateway.shadow.connect(lambda model, trace, agreed: heard.append(agreed))
+    upstream.inject(Fault(kind="status", status=500, model="strong-1", times=1))
+    answer = gw.client().chat.completions.create(model="auto", messages=user("say: Paris"))
+    assert answer.choices[0].message.content == "Paris"
+    [verdict] = settled(gw, 1)
+    assert verdict.agreed is None and verdict.error.startswith("upstream_error") and heard == []
+
+
+@pytest.mark.parametrize(
+    ("shadow", "problem"),
+    [
+        (
+            "{sample: 1.5, budget_usd_per_day: 1}",
+            "routes.auto.shadow.sample: must be a share in [0, 1], got 1.5",
+        ),
+        (
+            "{sample: 1, budget_usd_per_day: -1}",
+            "routes.auto.shadow.budget_usd_per_day: must be a number of dollars",
+        ),
+        (
+            "{sample: 1, budget_usd_per_day: 1, judge: fuzzy}",
+            "routes.auto.shadow.judge: unknown judge 'fuzzy'; one of: exact, json, model",
+        ),
+        (
+            "{sample: 1, budget_usd_per_day: 1, judge: model}",
+            "routes.auto.shadow.judge_model: the model judge needs `judge_model`",
+        ),
+        (
+            "{sample: 1, budget_usd_per_day: 1, judge_model: cheap}",
+            "routes.auto.shadow.judge_model: only the model judge asks a model",
+        ),
+        ("{sample: 1}", "routes.auto.shadow: Object missing required field `budget_usd_per_day`"),
+        (
+            "{sample: 1, budget_usd_per_day: 1, against: strongest}",
+            "routes.auto.shadow.against: 'strongest' is not a model",
+        ),
+        (
+            "{sample: 1, budget_usd_per_day: 1, judge: model, judge_model: nope}",
+            "routes.auto.shadow.judge_model: 'nope' is not a model",
+        ),
+    ],
+)
+def test_shadow_config_mistakes_name_file_line_and_key(
+    upstream: FakeOpenAI, shadow: str, problem: str
+) -> None:
+    routes = f"  auto:\n    default: cheap\n    fallbacks: [strong]\n    shadow: {shadow}\n"
+    with pytest.raises(ConfigError) as info:
+        build(parse_config(config_text(upstream, routes).replace("{ledger}", "unused.db"), "gw.yaml", {}))
+    assert info.value.message.startswith(f"gw.yaml:17: {problem}")
+
+
+def judged(judge: Any, cheap: str, strong: str) -> bool | None:
+    verdict: bool | None = asyncio.run(judge.judge("the request", cheap, strong)).agreed
+    return verdict
+
+
+def test_the_exact_judge_sets_whitespace_and_case_aside() -> None:
+    assert judged(ExactJudge(), "  Paris is\n the  capital. ", "paris IS the capital.") is True
+    assert judged(ExactJudge(), "Paris", "Paris.") is False
+
+
+def test_the_json_judge_compares_parsed_values() -> None:
+    judge = JsonJudge()
+    assert judged(judge, '{"a": 1, "b": [true, null]}', '```json\n{"b": [true, null], "a": 1}\n```') is True
+    assert judged(judge, '{"a": 1}', '{"a": true}') is False  # never equal as Python's 1 == True
+    assert judged(judge, '{"a": 1}', '{"a": 2}') is False
+    assert judged(judge, "sure: {a: 1}", '{"a": 1}') is False  # a cheap answer that is not JSON
+    assert judged(judge, '{"a": 1}', "not json") is None  # nothing to compare with
