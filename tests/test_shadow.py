@@ -410,3 +410,19 @@ def test_the_json_judge_compares_parsed_values() -> None:
     assert judged(judge, '{"a": 1}', '{"a": 2}') is False
     assert judged(judge, "sure: {a: 1}", '{"a": 1}') is False  # a cheap answer that is not JSON
     assert judged(judge, '{"a": 1}', "not json") is None  # nothing to compare with
+
+
+def test_a_messages_stream_is_shadowed_too(
+    make_gateway: Callable[..., Gateway], upstream: FakeOpenAI
+) -> None:
+    import anthropic
+
+    gw = shadow_gateway(make_gateway, upstream)
+    client = anthropic.Anthropic(base_url=gw.url, api_key="x", max_retries=0)
+    with client.messages.stream(model="auto", max_tokens=50, messages=user("say: Bonjour Paris")) as stream:
+        text = "".join(stream.text_stream)
+    assert text == "Bonjour Paris"
+    [verdict] = settled(gw, 1)
+    assert (verdict.model, verdict.against, verdict.agreed) == ("cheap", "strong", True)
+    strong_body = next(s.body for s in upstream.seen if s.model == "strong-1")
+    assert "stream" not in strong_body and strong_body["messages"][-1]["content"] == "say: Bonjour Paris"

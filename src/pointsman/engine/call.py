@@ -51,8 +51,8 @@ class Outcome:
     """Clock time the first visible token of a stream went out."""
     trace: Trace | None = None
     text: str | None = None
-    """The answer's text as the client received it (a whole chat answer, a finished stream): what a
-    shadow judge compares."""
+    """The answer's text as the client received it (a whole chat answer with its tool calls, a
+    finished stream without any): what a shadow judge compares."""
 
 
 @dataclass(slots=True)

@@ -137,18 +137,29 @@ class ShadowMonitor:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, job: _Job) -> None:
+        cost = Decimal(0)
         try:
             verdict = await self._verdict(job)
+            cost = verdict.cost
+            if self._store is not None:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._store.thread, self._store.write, verdict
+                )
         except Exception:
-            job.shadow.budget.settle(job.day, job.reserved, Decimal(0))
             log.exception("shadowing request %s failed", job.call.id)
             return
-        job.shadow.budget.settle(job.day, job.reserved, verdict.cost)
-        if self._store is not None:
-            await asyncio.get_running_loop().run_in_executor(self._store.thread, self._store.write, verdict)
+        finally:  # what was billed, or nothing when the call never ended (shutdown)
+            job.shadow.budget.settle(job.day, job.reserved, cost)
         if verdict.agreed is not None:
-            for hook in self._hooks:
+            self._tell(verdict)
+
+    def _tell(self, verdict: Verdict) -> None:
+        assert verdict.agreed is not None
+        for hook in self._hooks:
+            try:
                 hook(verdict.model, verdict.decision, verdict.agreed)
+            except Exception:  # one listener failing must not silence the others
+                log.exception("a shadow verdict listener failed")
 
     async def _verdict(self, job: _Job) -> Verdict:
         shadow = job.shadow
