@@ -119,6 +119,9 @@ class ShadowMonitor:
         model, text = outcome.model, outcome.text
         if outcome.status != 200 or model is None or text is None or model.name == shadow.against.name:
             return
+        decision = outcome.trace.decision if outcome.trace is not None else None
+        if decision is not None and decision.decided_by.startswith("pin:"):
+            return  # a pinned request goes to exactly that model: never to another, not even here
         if not self._rng() < shadow.sample:
             self.counts["sampled_out"] += 1
             return
