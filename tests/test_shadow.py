@@ -22,6 +22,7 @@ from pointsman.fakes.base import FakeModel
 from pointsman.fakes.faults import Fault
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.serving import BackgroundServers, bind, uvicorn_server
+from pointsman.shadow.monitor import MAX_IN_FLIGHT
 from pointsman.shadow.store import Verdict, read_verdicts
 
 KEY = "sk-shadow-secret-7"
@@ -32,6 +33,7 @@ MODELS = {
     "trickle-1": FakeModel(ttft=0.05, tokens_per_second=40),
     "judge-yes-1": FakeModel(reply="Yes, they are."),
     "judge-no-1": FakeModel(reply="No"),
+    "tardy-1": FakeModel(latency=3.0),
 }
 CONFIG = """
 providers:
@@ -41,6 +43,7 @@ models:
   trickle: {{provider: f, upstream: trickle-1, input: "0.10", output: "0.40"}}
   strong: {{provider: f, upstream: strong-1, input: "3", output: "15", tier: frontier}}
   wordy: {{provider: f, upstream: wordy-1, input: "3", output: "15"}}
+  tardy: {{provider: f, upstream: tardy-1, input: "3", output: "15"}}
   judge-yes: {{provider: f, upstream: judge-yes-1, input: "1", output: "2"}}
   judge-no: {{provider: f, upstream: judge-no-1, input: "1", output: "2"}}
 catalog: {{builtin: false}}
@@ -175,6 +178,24 @@ def test_the_daily_budget_stops_shadowing(make_gateway: Callable[..., Gateway], 
     assert len(verdicts) == 1 and seen(upstream, "strong-1") == 1
     assert gw.app.gateway.shadow.counts == {"shadowed": 1, "over_budget": 2}
     assert sum(v.cost for v in verdicts) <= budget
+
+
+def test_shadow_calls_in_flight_are_capped(
+    make_gateway: Callable[..., Gateway], upstream: FakeOpenAI
+) -> None:
+    gw = shadow_gateway(make_gateway, upstream, SHADOWED.replace("fallbacks: [strong]", "fallbacks: [tardy]"))
+
+    async def burst() -> list[str | None]:
+        async with gw.async_client() as client:
+            asks = [
+                client.chat.completions.create(model="auto", messages=user(f"say: {i}")) for i in range(12)
+            ]
+            return [a.choices[0].message.content for a in await asyncio.gather(*asks)]
+
+    assert asyncio.run(burst()) == [str(i) for i in range(12)]  # answered while the shadows still run
+    settled(gw, 12)
+    assert gw.app.gateway.shadow.counts == {"shadowed": MAX_IN_FLIGHT, "busy": 12 - MAX_IN_FLIGHT}
+    assert seen(upstream, "tardy-1") == MAX_IN_FLIGHT
 
 
 def test_a_budget_of_zero_shadows_nothing(make_gateway: Callable[..., Gateway], upstream: FakeOpenAI) -> None:

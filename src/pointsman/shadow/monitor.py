@@ -35,6 +35,9 @@ log = logging.getLogger("pointsman.shadow")
 VerdictHook = Callable[[str, Mapping[str, Any], bool], None]
 """on_verdict(model, decision_trace, agreed): the cheap model that answered, the routing decision's
 trace (the learned router's estimates when it decided), and whether the judge found it as good."""
+MAX_IN_FLIGHT = 8
+"""Shadow calls running at once, at most: beyond it a request is not shadowed (`busy`), so a slow
+strong model cannot pile up work, or take the providers' rate limits from client traffic."""
 SHUTDOWN_GRACE = 5.0
 """Seconds shadow calls still running at shutdown may take to finish before they are cancelled."""
 
@@ -88,8 +91,8 @@ class ShadowMonitor:
         self._hooks: list[VerdictHook] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.counts: Counter[str] = Counter()
-        """Why requests were or were not shadowed: shadowed, sampled_out, over_budget (for tests
-        and operators)."""
+        """Why requests were or were not shadowed: shadowed, sampled_out, busy, over_budget (for
+        tests and operators)."""
 
     def connect(self, hook: VerdictHook) -> None:
         """Call `hook` with every verdict the judge reached (the online ability book listens here)."""
@@ -124,6 +127,9 @@ class ShadowMonitor:
             return  # a pinned request goes to exactly that model: never to another, not even here
         if not self._rng() < shadow.sample:
             self.counts["sampled_out"] += 1
+            return
+        if len(self._tasks) >= MAX_IN_FLIGHT:
+            self.counts["busy"] += 1
             return
         request = last_user_text(RouteRequest(call.requested_model, call.body))
         reserve = (priced(shadow.against, outcome.usage) or Decimal(0)) + shadow.judge.estimate(
