@@ -28,6 +28,7 @@ from pointsman.providers.registry import PRESETS, build_provider
 from pointsman.redact import Redactor, header_secrets, url_secrets
 from pointsman.routing.hinted import HintedRouter
 from pointsman.routing.router import RouteRouter
+from pointsman.shadow import ShadowMonitor, build_monitor
 from pointsman.state.health import Health, LocalHealth
 from pointsman.telemetry.access import AccessLog
 from pointsman.tokens import TokenCounter
@@ -149,6 +150,10 @@ class Gateway:
         strict = config.translation.strict
         parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng, strict)
         self.engine = Engine(hinted(self.router, self.health), parts)
+        self.shadow: ShadowMonitor = build_monitor(
+            config, self.router.routes, self.catalog, parts, config_fail(config)
+        )
+        """Routing-accuracy monitoring: told of each answered request once the client has it."""
         self.ready = False
         self.ledger_state: LedgerState | None = None
         """How the ledger ended (set at shutdown): rows left in the journal, rows lost."""
@@ -166,11 +171,13 @@ class Gateway:
         if self._upstream is None:
             self._upstream = UpstreamClient()  # its connections belong to the running loop
         await self.ledger.start()
+        self.shadow.start()
         self.ready = True
 
     async def shutdown(self) -> None:
         self.ready = False
         self.access_log.flush()
+        await self.shadow.close()  # shadow calls in flight finish (briefly) before the upstream closes
         self.ledger_state = await self.ledger.close()
         if self._upstream is not None:
             await self._upstream.close()

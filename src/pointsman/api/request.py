@@ -95,6 +95,7 @@ def gateway_call(gateway: Gateway, request: Request, endpoint: str) -> AbstractA
         gateway.ledger,
         gateway.clock.now,
         gateway.auth.team(key_id),
+        gateway.shadow.consider,
     )
 
 
@@ -107,9 +108,11 @@ async def ledgered_call(
     ledger: LedgerSink,
     now: Callable[[], float],
     team: str = "",
+    answered: Callable[[Call, Outcome], None] | None = None,
 ) -> AsyncIterator[Call]:
     """Parse the body (at most `limits`: bytes, seconds) into a `Call`; its ledger row is written
-    exactly once, from its outcome."""
+    exactly once, from its outcome. `answered` is told of every call once its response is complete
+    (the shadow monitor), after the row."""
     call = Call(request.id, {}, request.started, endpoint, key_id=key_id, team=team)
     outcome: Outcome | None = None
     try:
@@ -145,6 +148,8 @@ async def ledgered_call(
             outcome = call.outcome or Outcome(CLIENT_CLOSED, "client_closed", finished=now())
         request.row = ledger_row(call, outcome)  # the access line is written from it too
         ledger.record(request.row)
+        if answered is not None and outcome.status == 200:
+            answered(call, outcome)
 
 
 SHUTTING_DOWN = "shutting_down"

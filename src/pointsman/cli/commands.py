@@ -129,7 +129,7 @@ def config_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_ledger(path: str, given: str | None) -> str:
+def existing_ledger(path: str, given: str | None) -> str:
     """`path` when a ledger is there: reading would otherwise create an empty one and report $0."""
     where = "--ledger" if given else "ledger.path of the config"
     relative = "" if os.path.isabs(path) else f", relative to {os.getcwd()}"
@@ -147,7 +147,7 @@ def spend(args: argparse.Namespace) -> int:
 
     path = args.ledger or _config(args.config).ledger.path
     since = time.time() - args.days * 86400 if args.days else None
-    lines = summarize(read_rows(_existing_ledger(path, args.ledger), since), args.by)
+    lines = summarize(read_rows(existing_ledger(path, args.ledger), since), args.by)
     if args.json:
         out = [
             {**{k: getattr(line, k) for k in line.__slots__}, "cost_usd": format_usd(line.cost_usd)}

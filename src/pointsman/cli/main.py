@@ -94,8 +94,8 @@ def _ledger_commands(sub: Sub) -> None:
 
 
 def _routing_commands(sub: Sub) -> None:
-    """eval, route, fake"""
-    from pointsman.cli import commands, evaluate, route, train
+    """eval, train, shadow, route, fake"""
+    from pointsman.cli import commands, evaluate, route, shadow, train
 
     p = sub.add_parser(
         "eval", help="evaluate routing baselines on recorded outcomes (JSONL), calling no model"
@@ -119,6 +119,7 @@ def _routing_commands(sub: Sub) -> None:
     )
     p.set_defaults(run=evaluate.run)
     train.add(sub)
+    shadow.add(sub)
 
     route.add(sub)
 

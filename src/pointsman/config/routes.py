@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Collection
 
 from pointsman.config.schema import POOL_STRATEGIES, QUALITY_PRESETS, Config, LearnedRoute, RouteConfig
+from pointsman.config.shadow import check_shadow
 from pointsman.config.yamlsource import Path
 from pointsman.errors import ConfigError
 
@@ -60,6 +61,8 @@ def _check_route(route: RouteConfig, path: Path, fail: Fail) -> None:
         raise fail(path, "a route needs `default` (a model or pool) or `learned` (candidates to choose from)")
     if route.learned is not None:
         _check_learned(route.learned, (*path, "learned"), fail)
+    if route.shadow is not None:
+        check_shadow(route.shadow, (*path, "shadow"), fail)
     if route.on_content_filter not in ("stop", "fallback"):
         raise fail((*path, "on_content_filter"), "must be 'stop' or 'fallback'")
     patterns: list[tuple[Path, str]] = [

@@ -257,6 +257,27 @@ class LearnedConfig(_Strict, frozen=True):
     """A file written by `pointsman calibrate`: measured abilities, trusted over the catalog's."""
 
 
+SHADOW_JUDGES = ("exact", "json", "model")
+
+
+class ShadowConfig(_Strict, frozen=True):
+    """Routing-accuracy monitoring: a sample of the requests this route sent to a cheaper model is
+    sent again to its strongest candidate once the client has its answer, and a judge says whether
+    the cheap answer was as good (`pointsman shadow report`)."""
+
+    sample: float
+    """Share of those requests shadowed, 0..1 (0: none)."""
+    budget_usd_per_day: Decimal
+    """What shadow calls and judging may cost per UTC day; shadowing stops once it is spent."""
+    judge: str = "exact"
+    """exact (the same text, whitespace and case aside), json (equal parsed JSON, key order free) or
+    model (`judge_model` is asked whether the two answers are equivalent)."""
+    judge_model: str = ""
+    against: str = ""
+    """The model to compare with; default: the route's dearest candidate (its learned candidates,
+    else its default and fallbacks)."""
+
+
 class RouteConfig(_Strict, frozen=True):
     """A virtual model name clients ask for, and how it turns into a plan."""
 
@@ -290,6 +311,7 @@ class RouteConfig(_Strict, frozen=True):
     checks: Checks = Checks()
     latency: LatencyGuard | None = None
     hedge: Hedge | None = None
+    shadow: ShadowConfig | None = None
 
 
 class PoolMember(_Strict, frozen=True):

@@ -51,6 +51,9 @@ class Outcome:
     first_token: float | None = None
     """Clock time the first visible token of a stream went out."""
     trace: Trace | None = None
+    text: str | None = None
+    """The answer's text as the client received it (a whole chat answer with its tool calls, a
+    finished stream without any): what a shadow judge compares."""
 
 
 @dataclass(slots=True)

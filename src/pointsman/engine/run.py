@@ -47,6 +47,8 @@ class Run:
         self.error_type = ""
         """The ledger's name for how it ended, when not the error's own type (stream_interrupted)."""
         self.named: Live | None = None
+        self.text: str | None = None
+        """The answer's text once the client has all of it (see Outcome.text)."""
 
     # ---- time
 
@@ -220,6 +222,7 @@ class Run:
             finished=self.parts.clock.now(),
             first_token=self.first_token,
             trace=self.call.trace,
+            text=self.text,
         )
 
     def ended_by(self, exc: BaseException) -> Outcome:

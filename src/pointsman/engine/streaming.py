@@ -68,6 +68,8 @@ async def deliver(run: Run, current: StreamedAttempt, sink: ChunkSink) -> None:
             _answered(run, current)
             await sink.finish(run.book.usage(), run.book.cost())
             run.status = 200
+            if not any(p.progress.tools for p in parts):  # a stream's tool calls are not kept as text
+                run.text = "".join(p.delivered_text for p in parts)
             return
         shown = "".join(p.delivered_text for p in parts)
         _interrupted(run, current, error, len(shown))

@@ -47,6 +47,8 @@ async def answer_whole(run: Run) -> Answer:
     run.book.deliver(result.live, answer.usage, answer.cost)
     kept = f"kept, no tier did better: {failure.check}: {failure.detail}" if failure else ""
     run.book.end(result.live, "answered", kept, status=200, cost=answer.cost)
+    if run.endpoint == "chat":
+        run.text = "\n".join(answer_texts(answer.completion.data))
     return answer
 
 

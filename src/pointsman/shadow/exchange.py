@@ -1,0 +1,52 @@
+"""One whole chat answer from one model, outside any route: the shadow call and the model judge.
+
+No retries, no fallbacks and no health claims: a shadow call must not move the live routing numbers
+it is there to check, and a failed one is simply recorded as a failed verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pointsman.catalog.model import CatalogModel
+from pointsman.engine.call import Parts
+from pointsman.engine.costs import answer_texts, estimate, priced
+from pointsman.engine.fit import chat_request
+from pointsman.engine.trace import Trace
+from pointsman.providers.base import Json
+from pointsman.usage import Usage
+
+_STREAM_ONLY = ("stream", "stream_options")
+"""Shadow calls are whole answers: the judge reads the final text, as the client's stream ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    text: str
+    usage: Usage
+    cost: Decimal | None
+
+
+class Asker:
+    """Sends a canonical chat body to one model and returns its whole answer's text and cost."""
+
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+
+    async def ask(self, model: CatalogModel, body: Json) -> Asked:
+        """Raises the provider's PointsmanError when it fails."""
+        parts = self._parts
+        provider = parts.providers[model.provider]
+        whole = {k: v for k, v in body.items() if k not in _STREAM_ONLY}
+        request = chat_request(provider, whole, model, Trace(), want_stream_usage=False)
+        response = await parts.upstream().send(provider.endpoint, request, within=None)
+        if response.status >= 400:
+            raise provider.classify_error(response)
+        completion = provider.parse_chat(response)
+        texts = answer_texts(completion.data)
+        usage = completion.usage
+        if usage is None:
+            await parts.tokens.ready(model.upstream, model.tokenizer)
+            usage = estimate(parts.tokens, whole, model, texts)
+        return Asked("\n".join(texts), usage, priced(model, usage))
