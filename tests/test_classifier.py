@@ -12,11 +12,15 @@ from typing import Any
 import pytest
 
 from conftest import EXPLAIN, Gateway, reset, seen, trace_of, user
+from pointsman.compose import catalog_of, router_of
+from pointsman.config.loader import parse_config
+from pointsman.errors import ConfigError
 from pointsman.fakes.base import FakeModel
 from pointsman.fakes.faults import Fault
 from pointsman.fakes.openai_server import FakeOpenAI
 from pointsman.learned.classifier import Rating, Ratings, parse_rating
 from pointsman.serving import BackgroundServers
+from pointsman.state.health import LocalHealth
 
 KEY = "sk-classifier-secret-7"
 
@@ -185,3 +189,35 @@ def test_the_cache_keeps_the_most_recent() -> None:
     off = Ratings(0)
     off.put(keys[0], Rating("chat", 1))
     assert off.get(keys[0]) is None
+
+
+BAD = """
+providers:
+  r: {{type: openai, base_url: "http://127.0.0.1:9/v1"}}
+models:
+  cheap: {{provider: r, input: "0.1", output: "0.4", tier: small}}
+  strong: {{provider: r, input: "3", output: "15", tier: frontier}}
+catalog: {{builtin: false}}
+routes:
+  auto:
+    learned:
+      candidates: [cheap, strong]
+      classifier: {{{rater}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rater", "expected"),
+    [
+        ("model: cheap, cache: -1", "gw.yaml:12: routes.auto.learned.classifier.cache: must be 0 or more"),
+        ("model: cheap, timeout: 0", "gw.yaml:12: routes.auto.learned.classifier.timeout: must be seconds"),
+        ("model: nosuch", "gw.yaml:12: routes.auto.learned.classifier.model: 'nosuch' is neither"),
+        ("modle: cheap", "gw.yaml:12: routes.auto.learned.classifier.modle: unknown key"),
+    ],
+)
+def test_classifier_config_errors_name_the_key(rater: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config = parse_config(BAD.format(rater=rater), "gw.yaml", {})
+        catalog = catalog_of(config)
+        router_of(config, catalog, LocalHealth(config.health))
+    assert info.value.message.startswith(expected), info.value.message
