@@ -56,17 +56,25 @@ class Artifact:
     offsets: Matrix  # K: mean difficulty of a prompt of each skill, to place catalog scores
     sample: Matrix  # N x (K + 1 + R): encoded training prompts, for calibrating targets
     meta: dict[str, Any] = field(default_factory=dict)
+    table: Matrix = field(init=False, repr=False, compare=False)
+    """skill_w | diff_w | factor_w side by side in float32: one gather of one row per feature, not
+    three, and no conversion per decision (about a third of `encode`'s time; 12 MB)."""
+
+    def __post_init__(self) -> None:
+        parts = (self.skill_w, self.diff_w[:, None], self.factor_w)
+        self.table = np.ascontiguousarray(np.concatenate(parts, axis=1), dtype=np.float32)
 
     def encode(self, idx: Ids, val: Values, tokens: int) -> Encoded:
-        logits = val @ self.skill_w[idx].astype(np.float32) + self.skill_b
+        k = len(self.skill_b)
+        row = val @ self.table.take(idx, axis=0)  # take: a third of what fancy indexing costs
+        logits = row[:k] + self.skill_b
         logits -= logits.max()
         mix = np.exp(logits)
         mix /= mix.sum()
-        difficulty = float(val @ self.diff_w[idx].astype(np.float32)) + self.diff_b
-        factors = val @ self.factor_w[idx].astype(np.float32)
+        difficulty = float(row[k]) + self.diff_b
         hit = (self.seen[idx >> 3] >> (idx & 7).astype(np.uint8)) & 1
         coverage = float(val @ (val * hit))
-        return Encoded(mix.astype(np.float32), difficulty, factors, coverage, tokens)
+        return Encoded(mix.astype(np.float32), difficulty, row[k + 1 :], coverage, tokens)
 
     def save(self, path: str) -> None:
         names = sorted(self.abilities)
