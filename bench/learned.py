@@ -12,8 +12,9 @@ latency on a learned route beside a named model, in one run.
   code); p50/p99, and the time spent on features (tokenizing, hashing) and encoding on their own;
 - artifact: the shipped `router.npz`'s size and `load()` time (median of 9), and the o200k table's
   first load (what a gateway pays once, when its first learned route compiles);
-- served: `pointsman serve` on the same fake upstream as bench/overhead.py, asked for a named model
-  and for the learned route, interleaved, at concurrency 1; added latency over the upstream alone.
+- served: `pointsman serve` on the same fake upstream as bench/overhead.py, asked for a named model,
+  a route to a fixed model and the learned route, interleaved, at concurrency 1; added latency over
+  the upstream alone.
 """
 
 from __future__ import annotations
@@ -189,13 +190,17 @@ def served(n: int, seed: int) -> dict[tuple[str, int], dict[str, float]]:
             "models:\n  small: {provider: fake, upstream: small-1, input: 0.15, output: 0.6, tier: mid}\n"
             "  big: {provider: fake, upstream: big-1, input: 2.5, output: 10, tier: frontier}\n"
             f"ledger: {{path: '{work / 'ledger.db'}'}}\n"
+            # `routed`: the same route machinery (deadline, answer checks, circuit) with a fixed
+            # model, so the learned decision's own share shows as learned minus routed
             "routes:\n  learned:\n    learned: {candidates: [small, big]}\n"
+            "  routed:\n    default: small\n"
         )
         procs.append(overhead.serve_pointsman(work / "gw.yaml", gw_port))
         gateway = f"http://127.0.0.1:{gw_port}/v1/chat/completions"
         urls = {
             "direct": (f"{upstream}/chat/completions", "small-1"),
             "named": (gateway, "small"),
+            "routed": (gateway, "routed"),
             "learned": (gateway, "learned"),
         }
         times = asyncio.run(served_latency(urls, bodies, n))
@@ -231,7 +236,7 @@ def report(d: dict[str, Any], a: dict[str, float], s: dict[tuple[str, int], dict
     print("\nserved, concurrency 1 (ms)           p50      p99   added p50   added p99")
     for size in SIZES:
         direct = s[("direct", size)]
-        for name in ("direct", "named", "learned"):
+        for name in ("direct", "named", "routed", "learned"):
             r = s[(name, size)]
             added = (
                 ""
