@@ -4,8 +4,8 @@ the rating stands in for the prompt part of the learned estimate. Pure: the engi
 A rating is placed on the trained scale as the catalog's scores are: difficulty 3 is a typical
 prompt of its skill (the skill's mean difficulty in training), and each step is LEVEL_STEP logits,
 chosen so the words of the prompt hold: at 1 a small-tier model is expected to answer 96% of such
-prompts well, within the balanced target of a frontier one; at 3 and above only the stronger
-tiers clear it. The abilities, costs and target are the route's, unchanged.
+prompts well, within the balanced target of a frontier one; from 2 up it no longer clears that
+target. The abilities, costs and target are the route's, unchanged.
 """
 
 from __future__ import annotations
