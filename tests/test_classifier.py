@@ -221,3 +221,19 @@ def test_classifier_config_errors_name_the_key(rater: str, expected: str) -> Non
         catalog = catalog_of(config)
         router_of(config, catalog, LocalHealth(config.health))
     assert info.value.message.startswith(expected), info.value.message
+
+
+def test_a_stream_is_rated_too(gw: Gateway, cfake: FakeOpenAI) -> None:
+    raw = gw.client().chat.completions.with_raw_response.create(
+        model="easy",
+        messages=user("Stream me the colour of a clear daytime sky."),
+        stream=True,
+        extra_headers=EXPLAIN,
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices)
+    trace = trace_of(raw.headers)
+    assert raw.headers["x-pointsman-model"] == "cheap" and text
+    assert trace["learned"]["classifier"]["how"] == "asked"
+    assert [a["outcome"] for a in trace["attempts"]][:1] == ["classifier"]
+    row = gw.row(raw.headers["x-pointsman-request-id"])
+    assert Decimal(row["discarded_cost_usd"]) > 0 and row["stream"] == 1
