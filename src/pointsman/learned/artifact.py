@@ -58,11 +58,14 @@ class Artifact:
     meta: dict[str, Any] = field(default_factory=dict)
     table: Matrix = field(init=False, repr=False, compare=False)
     """skill_w | diff_w | factor_w side by side in float32: one gather of one row per feature, not
-    three, and no conversion per decision (about a third of `encode`'s time; 12 MB)."""
+    three, and no conversion per decision (encode: 80 → 30 µs). The three become views of it, so
+    the weights are held once (12 MB, where float16 copies were 6)."""
 
     def __post_init__(self) -> None:
+        k = self.skill_w.shape[1]
         parts = (self.skill_w, self.diff_w[:, None], self.factor_w)
         self.table = np.ascontiguousarray(np.concatenate(parts, axis=1), dtype=np.float32)
+        self.skill_w, self.diff_w, self.factor_w = self.table[:, :k], self.table[:, k], self.table[:, k + 1 :]
 
     def encode(self, idx: Ids, val: Values, tokens: int) -> Encoded:
         k = len(self.skill_b)
