@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -11,6 +12,7 @@ import orjson
 
 from conftest import Gateway, repo_root, user
 from pointsman.catalog.pricelist import read_price_list
+from pointsman.cli import demo_learned
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -111,3 +113,26 @@ def test_demo_runs_offline_and_accounts_for_every_request() -> None:
         assert what in out
     assert "error 404" in out and "error 429" in out
     assert "ledger, by model:" in out and "smart" in out
+    _assert_learned_section(out)
+
+
+def _assert_learned_section(out: str) -> None:
+    """Per prompt: the pick among the candidates, its estimate, its cost and the strongest's; then
+    the total against all-strongest. A pick of the strongest costs exactly what it would."""
+    section = out.split("the learned router (route `auto`, preset frugal):\n", 1)[1]
+    lines = section.splitlines()
+    assert lines[0].split() == ["prompt", "chosen", "estimate", "cost", "$", "on", "gpt4", "$"]
+    rows = [line.rsplit(None, 4) for line in lines[2:10]]
+    assert [r[0][:20] for r in rows] == [p[:20] for p in demo_learned.PROMPTS]
+    total = strongest = Decimal(0)
+    for _, chosen, estimate, cost, on_strongest in rows:
+        assert chosen in ("mixtral", "gpt35", "gpt4") and 0 < float(estimate) < 1
+        assert Decimal(cost) <= Decimal(on_strongest)
+        assert chosen != "gpt4" or Decimal(cost) == Decimal(on_strongest)
+        total, strongest = total + Decimal(cost), strongest + Decimal(on_strongest)
+    saving = re.fullmatch(
+        r"learned route: \$([\d.]+) for 8 requests \((.+)\); all on gpt4: \$([\d.]+); saved (\d+)%", lines[10]
+    )
+    assert saving is not None, lines[10]
+    assert Decimal(saving[1]) == total and Decimal(saving[3]) == strongest
+    assert int(saving[4]) == round((1 - total / strongest) * 100)

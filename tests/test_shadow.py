@@ -272,6 +272,7 @@ def test_shadow_report_per_route_and_day(
     table = capsys.readouterr().out
     today = time.strftime("%Y-%m-%d", time.gmtime())
     assert f"auto    {today}  2       2  1.000" in table and f"chatty  {today}  1       0  0.000" in table
+    assert len(gw.rows()) == 3  # flushed: a row is queued when its shadow starts, not yet written
     assert main(["spend", "--ledger", gw.ledger, "--json"]) == 0  # client traffic only
     assert sum(x["requests"] for x in orjson.loads(capsys.readouterr().out)) == 3
 

@@ -12,6 +12,7 @@ import openai
 
 from pointsman import localmodel
 from pointsman.catalog.price import format_usd
+from pointsman.cli import demo_learned
 from pointsman.cli.table import render
 from pointsman.config.loader import parse_config
 from pointsman.fakes.base import FakeModel
@@ -36,9 +37,9 @@ providers:
   fast:  {{provider: cloud-a, upstream: gpt-4o-mini}}
   smart: {{provider: cloud-b, upstream: gpt-4o}}
   embed: {{provider: cloud-a, upstream: text-embedding-3-small}}
-{local_model}aliases:
+{learned_models}{local_model}aliases:
   default: fast
-ledger:
+{learned_route}ledger:
   path: {ledger}
 """
 
@@ -166,6 +167,8 @@ def run_demo(ledger_path: str = "") -> int:
             ledger=ledger,
             local_provider=_LOCAL_PROVIDER.format(url=local[1]) if local else "",
             local_model=_LOCAL_MODEL if local else "",
+            learned_models=demo_learned.MODELS,
+            learned_route=demo_learned.ROUTE,
         )
         app, url = servers.start_gateway(parse_config(text, "<demo>", {}))
         with_local = (
@@ -179,6 +182,9 @@ def run_demo(ledger_path: str = "") -> int:
             model, provider, cost, route = _run_one(call)
             rows.append([what, model, provider, cost, f"{(time.perf_counter() - started) * 1000:.1f}", route])
         print(render(["request", "answered by", "provider", "cost $", "ms", "route / error"], rows))
+        catalog = app.gateway.catalog
+        routed = [demo_learned.ask(client, catalog, prompt) for prompt in demo_learned.PROMPTS]
+        print(f"\nthe learned router (route `auto`, preset frugal):\n{demo_learned.report(routed)}")
         servers.stop_gateway(app)  # stops like SIGTERM does: drains and flushes the ledger
     finally:
         servers.close()

@@ -99,3 +99,9 @@ def _check_learned(learned: LearnedRoute, path: Path, fail: Fail) -> None:
     for key, (value, low) in bounds.items():
         if value is not None and not low < value <= 1:
             raise fail((*path, key), f"must be a number in {'(0' if low == 0 else '[0'}, 1], got {value}")
+    rater = learned.classifier
+    if rater is not None:
+        if rater.cache < 0:
+            raise fail((*path, "classifier", "cache"), f"must be 0 or more ratings, got {rater.cache}")
+        if not 0 < rater.timeout <= 60:
+            raise fail((*path, "classifier", "timeout"), f"must be seconds in (0, 60], got {rater.timeout}")

@@ -237,6 +237,16 @@ QUALITY_PRESETS = {"frugal": 0.80, "balanced": 0.90, "premium": 0.97}
 """Quality targets: the cheapest candidate whose estimate reaches this share of the best one's."""
 
 
+class LearnedClassifier(_Strict, frozen=True):
+    """A catalog model that rates each prompt's skill and difficulty instead of the learned estimate."""
+
+    model: str
+    cache: int = 10_000
+    """Ratings kept (least recently used dropped), keyed by a hash of the prompt; 0: none."""
+    timeout: float = 2.0
+    """Seconds the rating may take; after that the learned estimate decides (the request never fails)."""
+
+
 class LearnedRoute(_Strict, frozen=True):
     """The learned strategy: each prompt to the cheapest candidate expected to answer it well."""
 
@@ -248,6 +258,8 @@ class LearnedRoute(_Strict, frozen=True):
     """Or: the share of traffic allowed on the strongest candidate (the target is set at start)."""
     lean: float = 0.5
     """How far an unfamiliar prompt moves the target toward the best candidate (0: not at all)."""
+    classifier: LearnedClassifier | None = None
+    """Ask a cheap model to rate the prompt (its cost and time are the request's); else the estimate."""
 
 
 class LearnedConfig(_Strict, frozen=True):

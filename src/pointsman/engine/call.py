@@ -33,7 +33,8 @@ class Outcome:
     `cost` is what the providers bill for the answer the client received (every part of a continued
     stream; the part delivered before a break that could not be continued; what was generated for a
     client that left); `discarded` is what they bill for work the client never saw (answers that
-    failed a check, streams abandoned before their answer showed). A failure costs 0."""
+    failed a check, streams abandoned before their answer showed, a learned route's classifier
+    rating the prompt). A failure costs 0."""
 
     status: int
     error_type: str = ""

@@ -35,7 +35,8 @@ class AttemptRecord:
     """Exactly one per attempt: answered; retried (failed, and the same model was asked again);
     failed; check_failed (a bad answer, escalated); interrupted (a stream that broke after part of
     its answer reached the client); unmatched (a continuation that found no verified seam);
-    hedge_lost; abandoned (the client left); or skipped (never started: the detail says why)."""
+    hedge_lost; abandoned (the client left); skipped (never started: the detail says why); or
+    classifier (a learned route's classifier rating the prompt before the decision: not an answer)."""
     detail: str = ""
     at_ms: float = 0.0
     """When the attempt began, from the request's arrival."""

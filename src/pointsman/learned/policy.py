@@ -76,7 +76,10 @@ class LearnedPolicy:
         self.lean = lean
 
     def decide(self, text: str, target: float | None = None, prompt_tokens: int = 0) -> Choice:
-        encoded = self.estimator.encode(text, prompt_tokens)
+        return self.decide_encoded(self.estimator.encode(text, prompt_tokens), target)
+
+    def decide_encoded(self, encoded: Encoded, target: float | None = None) -> Choice:
+        """The decision for a prompt already encoded (or rated by a classifier: classifier.py)."""
         estimates = tuple(a.estimate(encoded) for a in self.abilities)
         goal = self.target if target is None else target
         order, threshold = choose(estimates, self.costs, goal, encoded.coverage, self.lean)

@@ -74,7 +74,8 @@ class LedgerRow:
     escalations: int = 0
     """Answers that failed a check and were escalated to a more capable model."""
     discarded_cost_usd: Decimal = Decimal(0)
-    """What discarded answers cost (the provider billed them; the client got a better one)."""
+    """What discarded work cost (the provider billed it; the client never saw it): answers that
+    failed a check, lost hedges, a learned route's classifier call."""
     trace: Traced | None = None
 
 

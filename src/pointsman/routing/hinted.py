@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.errors import InvalidRequest, ModelNotFound
 from pointsman.routing.hints import Hints, PriceLimit
 from pointsman.routing.plan import Attempt, Decision, RoutePlan, Router, RouteRequest
 from pointsman.state.health import Stats
+
+if TYPE_CHECKING:
+    from pointsman.learned.classifier import Rater
 
 Considered = tuple[CatalogModel, int, str]
 
@@ -31,6 +35,9 @@ class HintedRouter:
         self._stats = stats
         self._learned = learned
         """Whether a name is a learned route (where a quality hint applies)."""
+
+    def rater(self, request: RouteRequest) -> Rater | None:
+        return self._inner.rater(request)  # the route's classifier rates as without hints
 
     def decide(self, request: RouteRequest) -> RoutePlan:
         hints = request.hints
@@ -87,7 +94,7 @@ class HintedRouter:
         for i, name in enumerate(request.hints.models):
             if name == request.model:
                 continue  # OpenRouter's lists often repeat `model` first
-            sub = replace(request, model=name, hints=Hints(), _cache=request._cache)
+            sub = replace(request, model=name, hints=Hints(), rated=None, _cache=request._cache)
             try:
                 listed = self._inner.decide(sub)
             except ModelNotFound as exc:

@@ -15,6 +15,7 @@ from pointsman.config.schema import QUALITY_PRESETS, LearnedRoute
 from pointsman.config.yamlsource import Path
 from pointsman.errors import ConfigError
 from pointsman.learned.abilities import ability_of
+from pointsman.learned.classifier import Rater, Ratings, rated
 from pointsman.learned.estimate import Estimator
 from pointsman.learned.policy import Choice, LearnedPolicy, target_for_share
 from pointsman.routing.features import last_user_text
@@ -30,12 +31,21 @@ class CompiledLearned:
     label: str
     """learned:balanced, learned:quality=0.92, learned:strong_share=0.2 (as the route reason shows it)."""
     sources: tuple[str, ...]
+    rater: Rater | None = None
 
     def decide(self, request: RouteRequest) -> tuple[tuple[CatalogModel, ...], dict[str, Any]]:
-        choice: Choice = self.policy.decide(last_user_text(request), request.quality, request.prompt_tokens())
+        policy = self.policy
+        encoded = policy.estimator.encode(last_user_text(request), request.prompt_tokens())
+        got = request.rated
+        if got is not None and got.rating is not None and self.rater is not None:
+            encoded = rated(policy.estimator.artifact, encoded, got.rating)
+        choice: Choice = policy.decide_encoded(encoded, request.quality)
         names = [m.name for m in self.models]
         label = self.label if request.quality is None else f"learned:quality={request.quality:g}"
-        return tuple(self.models[i] for i in choice.order), choice.trace(names, label, self.sources)
+        trace = choice.trace(names, label, self.sources)
+        if got is not None:
+            trace["classifier"] = got.json()
+        return tuple(self.models[i] for i in choice.order), trace
 
 
 def unit_cost(model: CatalogModel) -> float:
@@ -52,6 +62,7 @@ def compile_learned(
     calibrated: Mapping[str, Mapping[str, float]],
     path: Path,
     fail: Fail,
+    classifier: CatalogModel | None = None,
 ) -> CompiledLearned:
     abilities = []
     for i, model in enumerate(models):
@@ -76,4 +87,8 @@ def compile_learned(
     else:
         target, label = QUALITY_PRESETS[learned.preset], f"learned:{learned.preset}"
     policy = LearnedPolicy(estimator, abilities, costs, target, learned.lean)
-    return CompiledLearned(models, policy, label, tuple(a.source for a in abilities))
+    rater = None
+    if learned.classifier is not None and classifier is not None:
+        spec = learned.classifier
+        rater = Rater(classifier, spec.timeout, Ratings(spec.cache))
+    return CompiledLearned(models, policy, label, tuple(a.source for a in abilities), rater)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Hedge
 from pointsman.routing.capabilities import prompt_texts
 from pointsman.routing.hints import NO_HINTS, Hints
 from pointsman.state.health import Stats
+
+if TYPE_CHECKING:
+    from pointsman.learned.classifier import Rated, Rater
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,8 @@ class RouteRequest:
     endpoint: str = "chat"
     quality: float | None = None
     """A per-request quality target for a learned route (header or body hint), else the route's."""
+    rated: Rated | None = None
+    """A classifier's rating, asked by the engine before deciding (the router's `rater` says when)."""
     hints: Hints = NO_HINTS
     """Everything the request asked of routing (routing/hints.py); applied by routing/hinted.py."""
     _cache: dict[str, Any] = field(default_factory=dict)
@@ -164,6 +169,10 @@ def _estimate(body: dict[str, Any]) -> int:
 
 class Router(Protocol):
     def decide(self, request: RouteRequest) -> RoutePlan: ...
+
+    def rater(self, request: RouteRequest) -> Rater | None:
+        """The classifier to ask before deciding `request` (the one step of routing that does I/O,
+        so the engine does it), or None."""
 
 
 def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:

@@ -17,6 +17,7 @@ from pointsman.config.yamlsource import Path
 from pointsman.errors import ConfigError, ModelNotFound
 from pointsman.learned.abilities import read_calibrated
 from pointsman.learned.artifact import load
+from pointsman.learned.classifier import Rater
 from pointsman.learned.estimate import Estimator
 from pointsman.routing.learned import CompiledLearned, compile_learned, unit_cost
 from pointsman.routing.manual import ManualRouter
@@ -111,7 +112,9 @@ class _Builder:
         models = tuple(
             self._model(c, (*where, "candidates", i)) for i, c in enumerate(route.learned.candidates)
         )
-        return compile_learned(route.learned, models, estimator, calibrated, where, self._fail)
+        rater = route.learned.classifier
+        classifier = self._model(rater.model, (*where, "classifier", "model")) if rater else None
+        return compile_learned(route.learned, models, estimator, calibrated, where, self._fail, classifier)
 
     def target(self, name: str, path: Path) -> Target:
         pool = self._config.pools.get(name)
@@ -182,6 +185,15 @@ class RouteRouter:
     @property
     def routes(self) -> dict[str, CompiledRoute]:
         return self._routes
+
+    def rater(self, request: RouteRequest) -> Rater | None:
+        """The route's classifier when `request` is one the learned strategy will decide."""
+        route = self._routes.get(request.model)
+        if route is None or route.learned is None or route.learned.rater is None:
+            return None
+        if first_match(route.rules, request, route.config.task) is not None:
+            return None  # a rule decides: nothing to rate
+        return route.learned.rater
 
     def decide(self, request: RouteRequest) -> RoutePlan:
         route = self._routes.get(request.model)
