@@ -1,4 +1,5 @@
-"""`pointsman` command line: serve, demo, models, config check, spend, prices refresh, fake."""
+"""`pointsman` command line: serve, demo, models, config check, spend, prices refresh, eval, train,
+calibrate, route, fake."""
 
 from __future__ import annotations
 
@@ -94,8 +95,8 @@ def _ledger_commands(sub: Sub) -> None:
 
 
 def _routing_commands(sub: Sub) -> None:
-    """eval, train, shadow, route, fake"""
-    from pointsman.cli import commands, evaluate, route, shadow, train
+    """eval, train, calibrate, shadow, route, fake"""
+    from pointsman.cli import calibrate, commands, evaluate, route, shadow, train
 
     p = sub.add_parser(
         "eval", help="evaluate routing baselines on recorded outcomes (JSONL), calling no model"
@@ -119,6 +120,7 @@ def _routing_commands(sub: Sub) -> None:
     )
     p.set_defaults(run=evaluate.run)
     train.add(sub)
+    calibrate.add(sub)
     shadow.add(sub)
 
     p = sub.add_parser("route", help="show what routing decides for a prompt, calling no provider")
