@@ -10,6 +10,7 @@ import orjson
 
 from pointsman.cli.table import render
 from pointsman.errors import ConfigError
+from pointsman.evaluation import plot
 from pointsman.evaluation.costs import cost_table
 from pointsman.evaluation.data import common_models, keep_complete, read_rows
 from pointsman.evaluation.policies import Scorer, Table
@@ -74,6 +75,8 @@ def _router(args: argparse.Namespace, models: list[str]) -> Scorer:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot:
+        plot.require()
     rows = read_rows(args.data)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else common_models(rows)
     if len(models) < 2:
@@ -103,4 +106,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name}: {policy['note']}")
     if args.json:
         Path(args.json).write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    if args.plot:
+        plot.plot(result, args.plot)
+        print(f"plotted the curves to {args.plot}")
     return 0

@@ -110,6 +110,9 @@ def _routing_commands(sub: Sub) -> None:
     )
     p.add_argument("--json", metavar="OUT", help="write every number to this JSON file")
     p.add_argument(
+        "--plot", metavar="OUT.png", help="draw every policy's curve to a PNG (needs pointsman[plot])"
+    )
+    p.add_argument(
         "--router", metavar="ARTIFACT", help="also evaluate a learned router ('shipped': the packaged one)"
     )
     p.add_argument("--config", "-c", help="a config whose `models` give tiers/skills to untrained models")
