@@ -179,7 +179,7 @@ _VERBS = [
 
 
 def long_context(rng: random.Random, level: int) -> Made:
-    """A code hidden in a generated haystack of 30..1,600 sentences (up to ~13k tokens); decoys
+    """A code hidden in a generated haystack of 30..1,600 sentences (up to ~12k tokens); decoys
     (other places' codes) from level 2."""
     size = (30, 150, 600, 1600)[level]
     places = rng.sample(_NOUNS, 4)
