@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     anchors = read_anchors(args.anchors) if args.anchors else generate(args.n, args.seed)
     estimator = Estimator(load(artifact_path), quicktok.get_encoding("o200k_base"))
     prior, source = _prior(estimator, args.model, config)
+    if config is not None and args.model in config.routes:
+        print(f"warning: '{args.model}' is a route: its answers come from whichever model it picks, "
+              "and the abilities are filed under the route's name", file=sys.stderr)  # fmt: skip
     print(f"calibrating {args.model} via {args.url}: {len(anchors)} anchors; prior from {source}", flush=True)
     grades = asyncio.run(_ask_all(args, anchors))
     result = fit(estimator, anchors, grades, prior)
