@@ -112,7 +112,7 @@ async def _ask_all(args: argparse.Namespace, anchors: Sequence[Anchor]) -> list[
             except openai.APIConnectionError as exc:
                 raise ConfigError(f"{args.url}: cannot reach the gateway ({exc})") from None
             except openai.APIStatusError as exc:  # a refusal (e.g. too long for the model) grades wrong
-                errors.append(f"{anchors[i].skill}: HTTP {exc.status_code} {exc.message[:120]}")
+                errors.append(f"{anchors[i].skill}: {exc.message[:160]}")
                 text = ""
             grades[i] = grade(anchors[i], text)
             _progress(grades, len(errors))

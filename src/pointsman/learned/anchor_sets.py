@@ -1,7 +1,9 @@
 """Generators of graded anchor prompts, one per skill, each with an exact answer computed here.
 
 Every maker takes a seeded random source and a level 0..3 (rising difficulty) and returns
-(prompt, answer, match); `anchors.py` turns them into a set. Answers are computed, never typed in:
+(prompt, answer, match); `anchors.py` turns them into a set. Only the chat anchors are graded
+verbatim: elsewhere a model that wraps a right answer in a sentence knows the skill, and following
+the format is what the chat anchors measure. Answers are computed, never typed in:
 the arithmetic is done, the puzzle sorted, the code run, the needle placed.
 """
 
@@ -106,7 +108,7 @@ def code(rng: random.Random, level: int) -> Made:
         exec(source, {"__builtins__": {"print": print, "sum": sum, "range": range, "max": max,
                                        "len": len, "sorted": sorted}})  # fmt: skip
     prompt = f"What does this Python program print?\n\n{source}\n\nAnswer with only the output."
-    return prompt, out.getvalue().strip(), "exact"
+    return prompt, out.getvalue().strip(), "contains"
 
 
 CAPITALS = (
@@ -134,7 +136,7 @@ def knowledge(rng: random.Random, level: int) -> Made:
         country, capital = rng.choice([(c, a) for c, a, lv in CAPITALS if lv == level])
         return f"What is the capital of {country}? Answer with only the city.", capital, "contains"
     element, symbol = rng.choice([(e, s) for e, s, lv in SYMBOLS if lv == level])
-    return f"What is the chemical symbol of {element}? Answer with only the symbol.", symbol, "exact"
+    return f"What is the chemical symbol of {element}? Answer with only the symbol.", symbol, "contains"
 
 
 def multilingual(rng: random.Random, level: int) -> Made:
