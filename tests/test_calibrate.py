@@ -229,3 +229,44 @@ def test_calibrate_says_what_is_wrong_with_its_arguments(
     assert "--n: between 1 and 200" in capsys.readouterr().err
     assert main(["calibrate", "--model", "m", "--anchors", str(tmp_path / "none.jsonl")]) == 2
     assert "cannot read anchors" in capsys.readouterr().err
+
+
+def test_a_users_anchor_file_is_asked_through_the_gateway_and_graded(
+    gateway: Gateway, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the fake answers `say: X` with X and anything else by echoing it: right on two, wrong on one
+    anchors = tmp_path / "mine.jsonl"
+    lines = [
+        {"prompt": "say: 42", "answer": "42", "skill": "maths"},
+        {"prompt": "say: Paris.", "answer": "paris", "skill": "knowledge", "match": "exact"},
+        {"prompt": "What is 6 * 7?", "answer": "42", "skill": "maths"},
+    ]
+    anchors.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = tmp_path / "abilities.json"
+    argv = ["calibrate", "-m", "small", "--url", f"{gateway.url}/v1", "--anchors", str(anchors)]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "prior from tier:mid (nothing known of the model)" in printed
+    entry = json.loads(out.read_text())["models"]["small"]
+    assert entry["by_skill"] == {"maths": {"right": 1, "asked": 2}, "knowledge": {"right": 1, "asked": 1}}
+    assert entry["anchors"] == str(anchors) and entry["n"] == 3
+
+
+def test_the_fit_recovers_known_abilities_from_many_grades() -> None:
+    import numpy as np
+
+    from pointsman.learned.calibrate import Design, fit_theta
+
+    rng = np.random.default_rng(0)
+    truth = np.array([2.0, -1.0, 0.5, 0.0, 1.0, -2.0, 0.8])
+    skill = rng.integers(0, 7, 20_000)
+    mix = np.eye(7, dtype=np.float32)[skill]
+    difficulty = rng.normal(0, 1, 20_000).astype(np.float32)
+    p = 1 / (1 + np.exp(-(truth[skill] - difficulty)))
+    grades = list(rng.random(20_000) < p)
+    theta = fit_theta(Design(mix, difficulty), grades, np.zeros(7, np.float32))
+    assert np.abs(theta - truth).max() < 0.15
+    # one right answer on each of six skills: they move up, the prior holds them; the seventh, unasked, stays
+    six = Design(np.eye(7, dtype=np.float32)[:6], np.zeros(6, np.float32))
+    few = fit_theta(six, [True] * 6, np.full(7, 0.5, np.float32))
+    assert (few[:6] > 0.6).all() and (few[:6] < 1.5).all() and few[6] == pytest.approx(0.5)
