@@ -1,5 +1,5 @@
 """`pointsman` command line: serve, demo, models, config check, spend, prices refresh, eval, train,
-calibrate, route, fake."""
+calibrate, shadow, route, fake."""
 
 from __future__ import annotations
 
