@@ -270,3 +270,22 @@ def test_the_fit_recovers_known_abilities_from_many_grades() -> None:
     six = Design(np.eye(7, dtype=np.float32)[:6], np.zeros(6, np.float32))
     few = fit_theta(six, [True] * 6, np.full(7, 0.5, np.float32))
     assert (few[:6] > 0.6).all() and (few[:6] < 1.5).all() and few[6] == pytest.approx(0.5)
+
+
+def test_abilities_fitted_against_another_artifact_are_read_and_flagged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "abilities.json"
+    models = {
+        "old": {"abilities": {"maths": 1.0}, "artifact": "0" * 64},
+        "new": {"abilities": {"maths": 2.0}, "artifact": "shipped"},
+        "hand": {"abilities": {"code": 0.5}},
+    }
+    path.write_text(json.dumps({"models": models}))
+    with caplog.at_level("WARNING", logger="pointsman"):
+        found = read_calibrated(str(path), "")
+    assert found == {"old": {"maths": 1.0}, "new": {"maths": 2.0}, "hand": {"code": 0.5}}
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: old calibrated against another router artifact than the shipped one: "
+        "run `pointsman calibrate` again"
+    ]

@@ -12,8 +12,8 @@ from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Config
 from pointsman.errors import ConfigError, PointsmanError
 from pointsman.learned.anchors import Anchor, generate, grade, read_anchors
-from pointsman.learned.artifact import Matrix
-from pointsman.learned.calibrate import Fit, artifact_id, entry, fit, merge
+from pointsman.learned.artifact import Matrix, artifact_id
+from pointsman.learned.calibrate import Fit, entry, fit, merge
 from pointsman.learned.estimate import Estimator
 from pointsman.learned.skills import SKILLS
 

@@ -64,10 +64,9 @@ def _router(args: argparse.Namespace, models: list[str]) -> Scorer:
     from pointsman.learned.estimate import Estimator
 
     config = load_config(args.config) if args.config else None
-    estimator = Estimator(
-        load("" if args.router == "shipped" else args.router), quicktok.get_encoding("o200k_base")
-    )
-    calibrated = read_calibrated(config.learned.abilities) if config is not None else {}
+    artifact = "" if args.router == "shipped" else args.router
+    estimator = Estimator(load(artifact), quicktok.get_encoding("o200k_base"))
+    calibrated = read_calibrated(config.learned.abilities, artifact) if config is not None else {}
     abilities = abilities_for(estimator, models, config, calibrated)
     for name, ability in abilities.items():
         print(f"  {name}: {ability.source}")

@@ -16,7 +16,6 @@ the router will read real prompts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -92,13 +91,6 @@ def fit(estimator: Estimator, anchors: Sequence[Anchor], grades: Sequence[bool],
         by_skill[anchor.skill] = (r + int(right), n + 1)
     accuracy = sum(grades) / len(grades) if grades else 0.0
     return Fit(theta, prior, len(grades), accuracy, {k: v for k, v in by_skill.items() if v[1]})
-
-
-def artifact_id(path: str) -> str:
-    """What the abilities were fitted against: the artifact file's sha256, or "shipped"."""
-    if not path:
-        return "shipped"
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def entry(result: Fit, artifact: str, anchors: str) -> dict[str, Any]:
