@@ -139,3 +139,38 @@ def test_a_malformed_line_is_one_line_naming_file_and_line_exit_2(tmp_path: Path
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert f"{bad}:2:" in result.stderr and '"scores.A" is not a number' in result.stderr
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_plot_draws_the_pair_and_the_many_model_curves_to_png(tmp_path: Path) -> None:
+    pair, many = tmp_path / "pair.png", tmp_path / "many.png"
+    result = run("--data", str(TINY), "--models", "A,B", "--plot", str(pair))
+    assert result.returncode == 0, result.stderr
+    assert f"plotted the curves to {pair}" in result.stdout
+    assert _png_size(pair) == (1430, 550)  # two panels (share, cost), 6.5 x 5 in each at 110 dpi
+    assert pair.stat().st_size > 20_000
+    assert run("--data", str(TINY), "--plot", str(many)).returncode == 0
+    assert _png_size(many) == (715, 550) and many.stat().st_size > 10_000
+
+
+def test_plot_without_matplotlib_names_the_extra_before_any_work(tmp_path: Path) -> None:
+    out = tmp_path / "p.png"
+    absent = (
+        "import sys; sys.modules['matplotlib'] = None; from pointsman.cli.main import main; sys.exit(main())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", absent, "eval", "--data", str(TINY), "--plot", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "pointsman: --plot needs matplotlib, an optional extra: pip install 'pointsman[plot]'"
+    )
+    assert not out.exists()

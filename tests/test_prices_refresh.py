@@ -13,11 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import Gateway, repo_root, user
 from pointsman.catalog.pricelist import builtin_price_list, read_price_list
 from pointsman.compose import catalog_of
 from pointsman.config.loader import parse_config
+from pointsman.errors import ConfigError
 from pointsman.fakes.anthropic_server import FakeAnthropic
 from pointsman.fakes.base import FakeModel
 from pointsman.serving import BackgroundServers
@@ -117,6 +119,55 @@ def test_refreshed_prices_replace_the_builtin_rows_of_the_same_ids(prices: Path)
         found = catalog.resolve(f"{vendor}/{model}")
         assert (found.upstream, found.origin) == (model, "prices-file")
         assert found.price == refreshed[(vendor, model)].price != builtin[(vendor, model)].price
+
+
+def test_a_refresh_keeps_the_tiers_and_skills_it_knows_and_a_users_own_edits(
+    prices: Path, model_list_url: str, tmp_path: Path
+) -> None:
+    rows = {(r.provider, r.model): r for r in read_price_list(str(prices)).models}
+    for key in (("anthropic", "claude-sonnet-4-6"), ("openrouter", "anthropic/claude-sonnet-4.6")):
+        assert (rows[key].tier, rows[key].skills) == ("strong", {"code": 0.9})  # the built-in list's
+    assert rows[("deepseek", "deepseek-chat")].tier == "strong"
+    edited = tmp_path / "prices.yaml"
+    doc = yaml.safe_load(prices.read_text())
+    for row in doc["models"]:
+        if (row["provider"], row["model"]) == ("deepseek", "deepseek-chat"):
+            row.update(tier="frontier", skills={"maths": 0.95})
+    edited.write_text(yaml.safe_dump(doc))
+    assert read_price_list(str(edited)) != read_price_list(str(prices))
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pointsman",
+            "prices",
+            "refresh",
+            "--from",
+            model_list_url,
+            "--out",
+            str(edited),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    deepseek = {(r.provider, r.model): r for r in read_price_list(str(edited)).models}[
+        ("deepseek", "deepseek-chat")
+    ]
+    assert (deepseek.tier, deepseek.skills) == ("frontier", {"maths": 0.95})
+
+
+def test_every_builtin_chat_model_has_a_tier_and_a_bad_one_in_a_list_is_named(tmp_path: Path) -> None:
+    for row in builtin_price_list().models:
+        assert bool(row.tier) == ("embeddings" not in row.capabilities), row.model
+    bad = tmp_path / "prices.yaml"
+    bad.write_text(
+        'checked: "2026-11-29"\nmodels:\n  - {provider: x, model: m, input: "1", output: "2"}\n'
+        '  - provider: x\n    model: n\n    input: "1"\n    output: "2"\n    tier: genius\n'
+    )
+    with pytest.raises(ConfigError, match=r"prices\.yaml:8: models\[1\]\.tier: n: unknown tier 'genius'"):
+        read_price_list(str(bad))
 
 
 @pytest.fixture(scope="module")

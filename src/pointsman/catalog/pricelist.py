@@ -11,6 +11,7 @@ import msgspec
 from pointsman.catalog.price import Price
 from pointsman.config.yamlsource import YamlDocument
 from pointsman.errors import ConfigError
+from pointsman.learned.skills import SKILLS, TIERS
 
 
 class PriceRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -41,9 +42,26 @@ class PriceList(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
 def parse_price_list(text: str, source: str) -> PriceList:
     doc = YamlDocument(text, source)
     try:
-        return msgspec.convert(doc.data, PriceList)
+        prices = msgspec.convert(doc.data, PriceList)
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: not a valid price list: {exc}") from None
+    for i, row in enumerate(prices.models):
+        problem = _ability_problem(row)
+        if problem:
+            raise doc.fail(("models", i, problem[0]), problem[1])
+    return prices
+
+
+def _ability_problem(row: PriceRow) -> tuple[str, str] | None:
+    """(key, problem) when the row's tier or skills are not ones the learned router knows."""
+    if row.tier and row.tier not in TIERS:
+        return "tier", f"{row.model}: unknown tier '{row.tier}'; one of: {', '.join(TIERS)}"
+    for skill, score in row.skills.items():
+        if skill not in SKILLS:
+            return "skills", f"{row.model}: unknown skill '{skill}'; known: {', '.join(SKILLS)}"
+        if not 0.0 <= score <= 1.0:
+            return "skills", f"{row.model}: an expected score is 0..1, got {skill}: {score}"
+    return None
 
 
 def builtin_price_list() -> PriceList:

@@ -6,12 +6,14 @@ Today: OpenRouter's `GET /api/v1/models` JSON, whose prices are USD per token as
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pointsman.catalog.pricelist import PriceList
 from pointsman.errors import ConfigError
 from pointsman.providers.vendor_ids import vendor_model
 
@@ -74,9 +76,29 @@ def _row(provider: str, model: str, entry: dict[str, Any]) -> dict[str, Any] | N
     return row
 
 
-def openrouter_to_price_list(data: Any, *, source: str, checked: str | None = None) -> tuple[str, int]:
+Abilities = dict[tuple[str, str], dict[str, Any]]
+"""(provider, model) -> {"tier": ..., "skills": {...}}: what a list already says a model can do."""
+
+
+def known_abilities(lists: Iterable[PriceList]) -> Abilities:
+    """Tiers and skills from price lists, later lists overriding earlier ones. A model list from a
+    provider says nothing of ability, so a refresh carries these over for the models it knows."""
+    known: Abilities = {}
+    for prices in lists:
+        for row in prices.models:
+            if row.tier or row.skills:
+                extra: dict[str, Any] = {"tier": row.tier} if row.tier else {}
+                known[(row.provider, row.model)] = {**extra, **({"skills": row.skills} if row.skills else {})}
+    return known
+
+
+def openrouter_to_price_list(
+    data: Any, *, source: str, checked: str | None = None, known: Abilities | None = None
+) -> tuple[str, int]:
     """Rows for calling each model through OpenRouter, plus a row under its vendor's own name and
-    id where the vendor serves it (`anthropic/claude-sonnet-4.5` → anthropic `claude-sonnet-4-5`)."""
+    id where the vendor serves it (`anthropic/claude-sonnet-4.5` → anthropic `claude-sonnet-4-5`).
+    Both rows keep the tier and skills `known` gives the model (by either name)."""
+    known = known or {}
     entries = data.get("data") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise ConfigError(f"{source}: expected OpenRouter's model list, an object with a `data` array")
@@ -89,11 +111,12 @@ def openrouter_to_price_list(data: Any, *, source: str, checked: str | None = No
         row = _row("openrouter", ident, entry)
         if row is None:
             continue
-        rows.append(row)
         own = vendor_model(ident)  # the vendor's own spelling, or none when it serves no such id
+        ability = known.get(("openrouter", ident)) or (known.get(own) if own else None) or {}
+        rows.append({**row, **ability})
         if own is not None and own not in seen:
             seen.add(own)
-            rows.append({**row, "provider": own[0], "model": own[1]})
+            rows.append({**row, "provider": own[0], "model": own[1], **(known.get(own) or ability)})
     import time
 
     doc = {

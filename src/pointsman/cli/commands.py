@@ -181,14 +181,19 @@ def spend(args: argparse.Namespace) -> int:
 
 
 def prices_refresh(args: argparse.Namespace) -> int:
-    from pointsman.catalog.refresh import fetch, openrouter_to_price_list
+    from pathlib import Path
+
+    from pointsman.catalog.pricelist import read_price_list
+    from pointsman.catalog.refresh import fetch, known_abilities, openrouter_to_price_list
 
     raw = fetch(args.source)
     try:
         data: Any = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ConfigError(f"{args.source}: not JSON: {exc}") from None
-    text, count = openrouter_to_price_list(data, source=args.source)
+    # tiers and skills: the built-in list's, then those of the list being replaced (a user's edits win)
+    lists = [builtin_price_list(), *([read_price_list(args.out)] if Path(args.out).is_file() else [])]
+    text, count = openrouter_to_price_list(data, source=args.source, known=known_abilities(lists))
     with open(args.out, "w", encoding="utf-8") as out:
         out.write(text)
     print(f"wrote {count} price rows to {args.out}; set catalog.prices_file: {args.out} to use them")

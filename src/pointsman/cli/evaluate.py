@@ -10,6 +10,7 @@ import orjson
 
 from pointsman.cli.table import render
 from pointsman.errors import ConfigError
+from pointsman.evaluation import plot
 from pointsman.evaluation.costs import cost_table
 from pointsman.evaluation.data import common_models, keep_complete, read_rows
 from pointsman.evaluation.policies import Scorer, Table
@@ -63,10 +64,9 @@ def _router(args: argparse.Namespace, models: list[str]) -> Scorer:
     from pointsman.learned.estimate import Estimator
 
     config = load_config(args.config) if args.config else None
-    estimator = Estimator(
-        load("" if args.router == "shipped" else args.router), quicktok.get_encoding("o200k_base")
-    )
-    calibrated = read_calibrated(config.learned.abilities) if config is not None else {}
+    artifact = "" if args.router == "shipped" else args.router
+    estimator = Estimator(load(artifact), quicktok.get_encoding("o200k_base"))
+    calibrated = read_calibrated(config.learned.abilities, artifact) if config is not None else {}
     abilities = abilities_for(estimator, models, config, calibrated)
     for name, ability in abilities.items():
         print(f"  {name}: {ability.source}")
@@ -74,6 +74,8 @@ def _router(args: argparse.Namespace, models: list[str]) -> Scorer:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.plot:
+        plot.require()
     rows = read_rows(args.data)
     models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else common_models(rows)
     if len(models) < 2:
@@ -103,4 +105,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name}: {policy['note']}")
     if args.json:
         Path(args.json).write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    if args.plot:
+        plot.plot(result, args.plot)
+        print(f"plotted the curves to {args.plot}")
     return 0

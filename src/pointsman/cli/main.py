@@ -1,4 +1,5 @@
-"""`pointsman` command line: serve, demo, models, config check, spend, prices refresh, fake."""
+"""`pointsman` command line: serve, demo, models, config check, spend, prices refresh, eval, train,
+calibrate, shadow, route, fake."""
 
 from __future__ import annotations
 
@@ -94,8 +95,8 @@ def _ledger_commands(sub: Sub) -> None:
 
 
 def _routing_commands(sub: Sub) -> None:
-    """eval, train, shadow, route, fake"""
-    from pointsman.cli import commands, evaluate, route, shadow, train
+    """eval, train, calibrate, shadow, route, fake"""
+    from pointsman.cli import calibrate, commands, evaluate, route, shadow, train
 
     p = sub.add_parser(
         "eval", help="evaluate routing baselines on recorded outcomes (JSONL), calling no model"
@@ -109,6 +110,9 @@ def _routing_commands(sub: Sub) -> None:
     )
     p.add_argument("--json", metavar="OUT", help="write every number to this JSON file")
     p.add_argument(
+        "--plot", metavar="OUT.png", help="draw every policy's curve to a PNG (needs pointsman[plot])"
+    )
+    p.add_argument(
         "--router", metavar="ARTIFACT", help="also evaluate a learned router ('shipped': the packaged one)"
     )
     p.add_argument("--config", "-c", help="a config whose `models` give tiers/skills to untrained models")
@@ -119,6 +123,7 @@ def _routing_commands(sub: Sub) -> None:
     )
     p.set_defaults(run=evaluate.run)
     train.add(sub)
+    calibrate.add(sub)
     shadow.add(sub)
 
     route.add(sub)

@@ -19,7 +19,7 @@ from pointsman.learned.abilities import ability_of
 from pointsman.learned.estimate import Ability, Estimator
 
 
-def _catalog_entry(name: str, config: Config | None) -> CatalogModel:
+def catalog_entry(name: str, config: Config | None) -> CatalogModel:
     entry = config.models.get(name) if config is not None else None
     if entry is not None:
         return CatalogModel(
@@ -46,7 +46,7 @@ def abilities_for(
 ) -> dict[str, Ability]:
     out = {}
     for name in models:
-        ability = ability_of(estimator, _catalog_entry(name, config), calibrated)
+        ability = ability_of(estimator, catalog_entry(name, config), calibrated)
         if ability is None:
             raise ConfigError(
                 f"the router was not trained on '{name}' and no catalog entry gives it a tier or skills: "

@@ -256,7 +256,7 @@ class FakeAnthropic(FakeProvider):
         refused = self.prefill_refused(ask, spec)
         if refused is not None:
             return refused
-        ans = answer(ask, spec.reply, preamble=spec.preamble, obeys=spec.obeys)
+        ans = answer(ask, spec.reply_to(ask), preamble=spec.preamble, obeys=spec.obeys)
         thinking = (body.get("thinking") or {}).get("type") in ("enabled", "adaptive")
         thought = "Let me think about this step by step." if thinking else ""
         usage = self._usage(body, spec, ans, fault)

@@ -13,6 +13,7 @@ import ssl
 import struct
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,17 @@ class FakeModel:
     obeys: bool = True
     """Follows a request to continue a cut-off reply (repeating its last words first); False: a model
     that ignores the instruction and answers something else."""
+    rule: Callable[[str], str | None] | None = None
+    """Answers by rule: the reply to a last user message, or None for the usual answer. A fake that
+    knows some things and not others (right on some questions, wrong on the rest)."""
+
+    def reply_to(self, ask: Ask) -> str | None:
+        """The fixed reply for this request: the rule's, else `reply` (None: derived from the prompt)."""
+        if self.rule is not None:
+            ruled = self.rule(ask.last_user)
+            if ruled is not None:
+                return ruled
+        return self.reply
 
 
 @dataclass(slots=True)

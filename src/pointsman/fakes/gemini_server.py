@@ -175,7 +175,8 @@ class FakeGemini(FakeProvider):
                 f"The input token count ({prompt}) exceeds the maximum number of tokens allowed ({limit})."
             )
             return gemini_error(400, message)
-        ans = answer(ask_from_gemini(model, body), spec.reply, preamble=spec.preamble, obeys=spec.obeys)
+        ask = ask_from_gemini(model, body)
+        ans = answer(ask, spec.reply_to(ask), preamble=spec.preamble, obeys=spec.obeys)
         ident = hashlib.sha1(orjson.dumps(body.get("contents"))).hexdigest()[:22]
         no_usage = fault is not None and fault.kind == "no_usage"
         if method == "streamGenerateContent":

@@ -243,7 +243,7 @@ class FakeOpenAI(FakeProvider):
         refused = self.prefill_refused(ask, spec)
         if refused is not None:
             return refused
-        ans = answer(ask, spec.reply, preamble=spec.preamble, obeys=spec.obeys)
+        ans = answer(ask, spec.reply_to(ask), preamble=spec.preamble, obeys=spec.obeys)
         usage = self._usage(spec, fault, prompt_tokens, ans)
         ident = "chatcmpl-" + hashlib.sha1(orjson.dumps(body.get("messages"))).hexdigest()[:24]
         n: int = body["n"] if isinstance(body.get("n"), int) else 1

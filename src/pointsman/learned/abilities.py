@@ -4,29 +4,51 @@ the config's per-skill scores, the trained artifact, a calibration (`pointsman c
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.errors import ConfigError
+from pointsman.learned.artifact import artifact_id
 from pointsman.learned.estimate import Ability, Estimator
 from pointsman.learned.skills import SKILLS, TIERS
 
+log = logging.getLogger("pointsman")
 
-def read_calibrated(path: str) -> dict[str, dict[str, float]]:
-    """model → {skill: logit ability} as `pointsman calibrate` writes it."""
+
+def read_calibrated(path: str, artifact: str | None = None) -> dict[str, dict[str, float]]:
+    """model → {skill: logit ability} as `pointsman calibrate` writes it. Given the artifact path in
+    use ("" for the shipped one), models calibrated against another artifact are logged: their
+    abilities are on that artifact's scale, still the best guess but due for a recalibration."""
     if not path:
         return {}
     try:
         data = json.loads(Path(path).read_text("utf-8"))
         models = data["models"]
-        return {m: {k: float(v) for k, v in entry["abilities"].items()} for m, entry in models.items()}
+        out = {m: {k: float(v) for k, v in entry["abilities"].items()} for m, entry in models.items()}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read calibrated abilities: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path}: not a calibration file from `pointsman calibrate` ({exc!r})") from None
+    if artifact is not None:
+        _warn_stale(path, models, artifact)
+    return out
+
+
+def _warn_stale(path: str, models: Mapping[str, Any], artifact: str) -> None:
+    current = artifact_id(artifact)
+    stale = sorted(m for m, entry in models.items() if entry.get("artifact", current) not in (current, None))
+    if stale:
+        log.warning(
+            "%s: %s calibrated against another router artifact than %s: run `pointsman calibrate` again",
+            path,
+            ", ".join(stale),
+            artifact or "the shipped one",
+        )
 
 
 def trained_name(estimator: Estimator, model: CatalogModel) -> str:

@@ -10,6 +10,7 @@ features. theta_m is what a model *is*; a model never trained on gets its theta 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -100,6 +101,16 @@ class Artifact:
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         with open(path, "wb") as out:
             np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
+
+
+def artifact_id(path: str = "") -> str:
+    """Which artifact abilities were fitted against: the file's sha256, or "shipped"."""
+    if not path:
+        return "shipped"
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the router artifact: {exc.strerror}") from None
 
 
 def load(path: str = "") -> Artifact:

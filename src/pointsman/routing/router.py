@@ -298,7 +298,7 @@ def learned_parts(config: Config) -> tuple[Estimator, dict[str, dict[str, float]
     import quicktok  # the table loads in about half a second: only when a route learns
 
     estimator = Estimator(load(config.learned.artifact), quicktok.get_encoding("o200k_base"))
-    return estimator, read_calibrated(config.learned.abilities)
+    return estimator, read_calibrated(config.learned.abilities, config.learned.artifact)
 
 
 def _over(guard: LatencyGuard, stats: Stats) -> str:
