@@ -20,6 +20,7 @@ from pointsman.config.schema import Config
 from pointsman.config.yamlsource import Path
 from pointsman.engine import Engine, Parts
 from pointsman.errors import ConfigError
+from pointsman.learned.online import AbilityBook
 from pointsman.ledger.journal import Journal
 from pointsman.ledger.sink import BatchingLedger, LedgerState, LedgerStore
 from pointsman.ledger.sqlite import SQLiteStore
@@ -84,10 +85,14 @@ def catalog_of(config: Config) -> Catalog:
 
 
 def router_of(
-    config: Config, catalog: Catalog, health: Health, rng: Callable[[], float] = random.random
+    config: Config,
+    catalog: Catalog,
+    health: Health,
+    rng: Callable[[], float] = random.random,
+    book: AbilityBook | None = None,
 ) -> RouteRouter:
     """Every route's targets resolved and rules compiled now, so a mistake fails at start."""
-    return RouteRouter(config, catalog, health, fail=config_fail(config), rng=rng)
+    return RouteRouter(config, catalog, health, fail=config_fail(config), rng=rng, book=book)
 
 
 class Gateway:
@@ -127,7 +132,9 @@ class Gateway:
         self._token_executor = token_executor or ThreadPoolExecutor(2, thread_name_prefix="pointsman-tokens")
         self.tokens = TokenCounter(self._token_executor)
         self.health = health or LocalHealth(config.health, clock=clock.now)
-        self.router = router_of(config, self.catalog, self.health, rng)
+        self.abilities = AbilityBook()
+        """What feedback taught the learned routes while this gateway runs (`POST /v1/feedback`)."""
+        self.router = router_of(config, self.catalog, self.health, rng, self.abilities)
         strict = config.translation.strict
         parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng, strict)
         self.engine = Engine(self.router, parts)

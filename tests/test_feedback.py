@@ -1,0 +1,161 @@
+"""POST /v1/feedback through a real gateway: the official openai SDK makes a request, httpx rates it
+by the id the answer carried; the feedback is read back beside the ledger row, and a learned route's
+next decision for the same prompt uses the ability the score moved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from conftest import EXPLAIN, PROVIDER_KEY, FakeOpenAI, Gateway, trace_of, user
+from pointsman.ledger.sqlite import read_feedback
+
+KEY = "pm-feedback-client-key"
+OTHER = "pm-feedback-other-key"
+PROMPT = "Who was the first president of the United States?"
+
+
+@pytest.fixture
+def gw(make_gateway: Callable[..., Gateway], fake: FakeOpenAI) -> Gateway:
+    text = f"""
+server:
+  keys: [{{id: team, key: {KEY}}}, {{id: other, key: {OTHER}}}]
+providers:
+  fake: {{type: openai, base_url: "{fake.url}/v1", api_key: {PROVIDER_KEY}}}
+models:
+  small: {{provider: fake, upstream: small-1, input: "0.15", output: "0.60", tier: mid}}
+  big: {{provider: fake, upstream: big-1, input: "2.50", output: "10", tier: strong}}
+routes:
+  auto:
+    learned: {{candidates: [small, big], preset: balanced}}
+  strong:
+    learned: {{candidates: [big]}}
+catalog: {{builtin: false}}
+ledger: {{path: "{{ledger}}", flush_interval: 30}}
+"""
+    return make_gateway(text=text)
+
+
+def ask(gw: Gateway, route: str = "auto") -> tuple[str, dict[str, Any]]:
+    """One request through the SDK: the id the answer carries and the learned part of its trace."""
+    raw = gw.client(KEY).chat.completions.with_raw_response.create(
+        model=route, messages=user(PROMPT), extra_headers=EXPLAIN
+    )
+    raw.parse()
+    learned: dict[str, Any] = trace_of(raw.headers)["learned"]
+    return raw.headers["x-pointsman-request-id"], learned
+
+
+def rate(gw: Gateway, body: dict[str, Any], key: str = KEY) -> httpx.Response:
+    return httpx.post(
+        f"{gw.url}/v1/feedback", json=body, headers={"authorization": f"Bearer {key}"}, timeout=10
+    )
+
+
+def test_feedback_is_stored_against_the_row_before_it_was_flushed_and_moves_the_ability(gw: Gateway) -> None:
+    request_id, first = ask(gw)
+    chosen = first["chosen"]
+    assert first["abilities"][chosen] == ("tier:strong" if chosen == "big" else "tier:mid")
+    # the ledger flushes every 30 s: the row is still waiting when the feedback arrives
+    response = rate(gw, {"request_id": request_id, "score": 0, "label": "wrong", "comment": "not him"})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (
+        answer["object"] == "feedback" and answer["model"] == chosen and answer["route"].startswith("auto/")
+    )
+    assert answer["replaced"] is None
+    update = answer["ability_update"]
+    assert update["model"] == chosen and update["feedback"] == 1
+    assert update["delta"]["knowledge"] < 0  # a knowledge question, rated bad: that skill goes down
+    row = gw.row(request_id)
+    assert row["model"] == chosen and row["trace"]["learned"]["chosen"] == chosen
+    [stored] = read_feedback(gw.ledger)
+    assert stored["request_id"] == request_id and stored["score"] == 0.0 and stored["key_id"] == "team"
+    assert (stored["label"], stored["comment"], stored["model"]) == ("wrong", "not him", chosen)
+    assert stored["learned"]["estimates"] == first["estimates"]
+
+    _, second = ask(gw)
+    assert second["abilities"][chosen].endswith("+feedback(n=1)")
+    assert second["estimates"][chosen] < first["estimates"][chosen]
+    others = [m for m in first["estimates"] if m != chosen]
+    assert all(second["estimates"][m] == first["estimates"][m] for m in others)
+
+
+def test_a_corrected_score_replaces_the_first_and_is_not_a_second_vote(gw: Gateway) -> None:
+    request_id, first = ask(gw)
+    chosen = first["chosen"]
+    bad = rate(gw, {"request_id": request_id, "score": False}).json()["ability_update"]
+    good = rate(gw, {"request_id": request_id, "score": True})
+    assert good.status_code == 200 and good.json()["replaced"] == 0.0
+    update = good.json()["ability_update"]
+    assert update["feedback"] == 1 and update["delta"]["knowledge"] > bad["delta"]["knowledge"]
+    [stored] = read_feedback(gw.ledger)
+    assert stored["score"] == 1.0
+    _, second = ask(gw)
+    assert second["abilities"][chosen].endswith("+feedback(n=1)")
+    assert second["estimates"][chosen] > first["estimates"][chosen]  # 1 beat the estimate it had
+
+
+def test_many_bad_scores_move_an_ability_at_most_the_cap_and_every_route_sees_it(gw: Gateway) -> None:
+    _, before = ask(gw)
+    assert before["chosen"] == "big"
+    for _ in range(30):  # the strong model fails this question again and again, on a route of its own
+        request_id, _ = ask(gw, route="strong")
+        update = rate(gw, {"request_id": request_id, "score": 0}).json()["ability_update"]
+        assert update["model"] == "big" and all(-1.0 <= d < 0 for d in update["delta"].values())
+    assert update["feedback"] == 30 and update["delta"]["knowledge"] == -1.0
+    _, after = ask(gw)
+    assert after["abilities"]["big"] == "tier:strong+feedback(n=30)"
+    assert after["chosen"] == "small"  # no longer worth its price on this prompt
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"score": 1}, "request_id"),
+        ({"request_id": 7, "score": 1}, "request_id"),
+        ({"request_id": "req_x"}, "score"),
+        ({"request_id": "req_x", "score": 1.5}, "score"),
+        ({"request_id": "req_x", "score": -0.1}, "score"),
+        ({"request_id": "req_x", "score": "good"}, "score"),
+        ({"request_id": "req_x", "score": None}, "score"),
+        ({"request_id": "req_x", "score": 1, "label": 3}, "label"),
+        ({"request_id": "req_x", "score": 1, "comment": "x" * 4001}, "comment"),
+    ],
+)
+def test_a_bad_field_is_a_400_naming_it(gw: Gateway, body: dict[str, Any], param: str) -> None:
+    response = rate(gw, body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["param"] == param
+    assert f"'{param}'" in error["message"]
+
+
+def test_an_unknown_request_id_is_a_404_that_says_which_id_to_send(gw: Gateway) -> None:
+    response = rate(gw, {"request_id": "req_nothing_like_it", "score": 1})
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["type"] == "not_found_error" and error["param"] == "request_id"
+    assert "req_nothing_like_it" in error["message"] and "x-pointsman-request-id" in error["message"]
+
+
+def test_feedback_needs_a_gateway_key_and_sees_only_that_keys_requests(gw: Gateway) -> None:
+    request_id, _ = ask(gw)
+    assert rate(gw, {"request_id": request_id, "score": 1}, key="wrong").status_code == 401
+    stranger = rate(gw, {"request_id": request_id, "score": 1}, key=OTHER)
+    assert stranger.status_code == 404 and "made with this key" in stranger.json()["error"]["message"]
+    assert read_feedback(gw.ledger) == []
+
+
+def test_feedback_on_a_request_no_learned_route_decided_is_stored_and_moves_nothing(gw: Gateway) -> None:
+    raw = gw.client(KEY).chat.completions.with_raw_response.create(model="small", messages=user("hi"))
+    raw.parse()
+    request_id = raw.headers["x-pointsman-request-id"]
+    answer = rate(gw, {"request_id": request_id, "score": 0.25}).json()
+    assert answer["model"] == "small" and answer["ability_update"] is None
+    assert [f["score"] for f in read_feedback(gw.ledger)] == [0.25]
+    _, learned = ask(gw)
+    assert "feedback" not in learned["abilities"]["small"]
