@@ -4,7 +4,11 @@ next decision for the same prompt uses the ability the score moved."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -18,9 +22,8 @@ OTHER = "pm-feedback-other-key"
 PROMPT = "Who was the first president of the United States?"
 
 
-@pytest.fixture
-def gw(make_gateway: Callable[..., Gateway], fake: FakeOpenAI) -> Gateway:
-    text = f"""
+def config_text(fake: FakeOpenAI, abilities: str = "") -> str:
+    return f"""
 server:
   keys: [{{id: team, key: {KEY}}}, {{id: other, key: {OTHER}}}]
 providers:
@@ -35,8 +38,13 @@ routes:
     learned: {{candidates: [big]}}
 catalog: {{builtin: false}}
 ledger: {{path: "{{ledger}}", flush_interval: 30}}
+learned: {{abilities: "{abilities}"}}
 """
-    return make_gateway(text=text)
+
+
+@pytest.fixture
+def gw(make_gateway: Callable[..., Gateway], fake: FakeOpenAI) -> Gateway:
+    return make_gateway(text=config_text(fake))
 
 
 def ask(gw: Gateway, route: str = "auto") -> tuple[str, dict[str, Any]]:
@@ -159,3 +167,71 @@ def test_feedback_on_a_request_no_learned_route_decided_is_stored_and_moves_noth
     assert [f["score"] for f in read_feedback(gw.ledger)] == [0.25]
     _, learned = ask(gw)
     assert "feedback" not in learned["abilities"]["small"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pointsman", "feedback", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_cli_rates_a_request_in_the_ledger_file_and_lists_it(gw: Gateway) -> None:
+    raw = gw.client(KEY).chat.completions.with_raw_response.create(model="small", messages=user("hi"))
+    raw.parse()
+    request_id = raw.headers["x-pointsman-request-id"]
+    gw.row(request_id)  # in the file, which the command writes to
+    done = cli(request_id, "0.75", "--ledger", gw.ledger, "--label", "ok", "--comment", "fine")
+    assert done.returncode == 0, done.stderr
+    assert request_id in done.stdout and "0.75" in done.stdout and "small" in done.stdout
+    [listed] = json.loads(cli("--list", "--json", "--ledger", gw.ledger).stdout)
+    assert (listed["request_id"], listed["score"], listed["label"]) == (request_id, 0.75, "ok")
+    assert listed["key_id"] == "" and listed["learned"] is None
+    table = cli("--list", "--ledger", gw.ledger).stdout
+    assert request_id in table and "fine" in table and "1 feedback" in table
+    again = cli(request_id, "false", "--ledger", gw.ledger)
+    assert again.returncode == 0 and "replacing 0.75" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("req_unknown", "1"), "no request 'req_unknown' in the ledger"),
+        (("req_unknown", "1.5"), "SCORE must be a number from 0 to 1"),
+        (("req_unknown", "nan"), "SCORE must be a number from 0 to 1"),
+        (("req_unknown",), "give REQUEST_ID and SCORE"),
+        (("--export-abilities", "out.json"), "--export-abilities needs --config"),
+    ],
+)
+def test_the_cli_says_what_is_wrong(gw: Gateway, args: tuple[str, ...], says: str) -> None:
+    gw.rows()  # the ledger file exists
+    done = cli(*args, "--ledger", gw.ledger)
+    assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr
+
+
+def test_exported_abilities_are_what_the_gateway_learned_online_and_survive_a_restart(
+    gw: Gateway, make_gateway: Callable[..., Gateway], fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        request_id, _ = ask(gw)
+        online = rate(gw, {"request_id": request_id, "score": 0}).json()["ability_update"]
+    _, taught = ask(gw)
+    config = tmp_path / "gw.yaml"
+    config.write_text(config_text(fake).replace("{ledger}", gw.ledger))
+    gw.rows()
+    out = tmp_path / "abilities.json"
+    done = cli("--export-abilities", str(out), "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    assert "big (3)" in done.stdout
+    big = json.loads(out.read_text())["models"]["big"]
+    assert big["source"] == "tier:strong+feedback(n=3)" and big["feedback"]["count"] == 3
+    assert big["feedback"]["delta"] == pytest.approx(online["delta"], abs=1e-4)
+
+    restarted = make_gateway(text=config_text(fake, str(out)))
+    _, after = ask(restarted)
+    assert after["abilities"]["big"] == "calibrated"
+    assert after["estimates"]["big"] == pytest.approx(taught["estimates"]["big"], abs=1e-3)
+
+    config.write_text(config_text(fake, str(out)).replace("{ledger}", gw.ledger))
+    again = tmp_path / "again.json"
+    assert cli("--export-abilities", str(again), "--config", str(config)).returncode == 0
+    assert json.loads(again.read_text())["models"]["big"] == big  # no score counted twice
