@@ -31,11 +31,14 @@ providers:
 models:
   small: {{provider: fake, upstream: small-1, input: "0.15", output: "0.60", tier: mid}}
   big: {{provider: fake, upstream: big-1, input: "2.50", output: "10", tier: strong}}
+  gpt-4-1106-preview: {{provider: fake, upstream: big-1, input: "10", output: "30"}}
 routes:
   auto:
     learned: {{candidates: [small, big], preset: balanced}}
   strong:
     learned: {{candidates: [big]}}
+  veteran:
+    learned: {{candidates: [gpt-4-1106-preview]}}
 catalog: {{builtin: false}}
 ledger: {{path: "{{ledger}}", flush_interval: 30}}
 learned: {{abilities: "{abilities}"}}
@@ -214,14 +217,18 @@ def test_exported_abilities_are_what_the_gateway_learned_online_and_survive_a_re
     for _ in range(3):
         request_id, _ = ask(gw)
         online = rate(gw, {"request_id": request_id, "score": 0}).json()["ability_update"]
+        request_id, _ = ask(gw, route="veteran")  # a model the shipped router was trained on
+        rate(gw, {"request_id": request_id, "score": 1})
     _, taught = ask(gw)
+    _, veteran = ask(gw, route="veteran")
+    assert veteran["abilities"]["gpt-4-1106-preview"] == "trained:gpt-4-1106-preview+feedback(n=3)"
     config = tmp_path / "gw.yaml"
     config.write_text(config_text(fake).replace("{ledger}", gw.ledger))
     gw.rows()
     out = tmp_path / "abilities.json"
     done = cli("--export-abilities", str(out), "--config", str(config))
     assert done.returncode == 0, done.stderr
-    assert "big (3)" in done.stdout
+    assert "big (3)" in done.stdout and "gpt-4-1106-preview (3)" in done.stdout
     big = json.loads(out.read_text())["models"]["big"]
     assert big["source"] == "tier:strong+feedback(n=3)" and big["feedback"]["count"] == 3
     assert big["feedback"]["delta"] == pytest.approx(online["delta"], abs=1e-4)
@@ -230,8 +237,13 @@ def test_exported_abilities_are_what_the_gateway_learned_online_and_survive_a_re
     _, after = ask(restarted)
     assert after["abilities"]["big"] == "calibrated"
     assert after["estimates"]["big"] == pytest.approx(taught["estimates"]["big"], abs=1e-3)
+    trained = json.loads(out.read_text())["models"]["gpt-4-1106-preview"]
+    assert trained["factors"] == "trained"  # its free factors from the artifact still apply
+    _, restored = ask(restarted, route="veteran")
+    estimate = restored["estimates"]["gpt-4-1106-preview"]
+    assert estimate == pytest.approx(veteran["estimates"]["gpt-4-1106-preview"], abs=1e-3)
 
     config.write_text(config_text(fake, str(out)).replace("{ledger}", gw.ledger))
     again = tmp_path / "again.json"
     assert cli("--export-abilities", str(again), "--config", str(config)).returncode == 0
-    assert json.loads(again.read_text())["models"]["big"] == big  # no score counted twice
+    assert json.loads(again.read_text()) == json.loads(out.read_text())  # no score counted twice

@@ -131,7 +131,7 @@ def fold(config: Config, rows: list[dict[str, Any]]) -> dict[str, Any]:
     moved by the stored scores, oldest first, as the gateway moves it online. A model an earlier
     export moved starts again from where it started then, so no score counts twice."""
     from pointsman.compose import catalog_of
-    from pointsman.learned.abilities import ability_of
+    from pointsman.learned.abilities import TRAINED_FACTORS, ability_of
     from pointsman.routing.router import learned_parts
 
     book = AbilityBook()
@@ -149,21 +149,22 @@ def fold(config: Config, rows: list[dict[str, Any]]) -> dict[str, Any]:
         except ModelNotFound:
             continue  # rated under an older config; its ability here is unknown
         before = earlier.get(name, {}).get("feedback", {})
-        starting = {**calibrated, name: before["base"]} if "base" in before else calibrated
+        starting = calibrated
+        if "base" in before:
+            trained = {TRAINED_FACTORS: 1.0} if earlier[name].get("factors") == "trained" else {}
+            starting = {**calibrated, name: {**before["base"], **trained}}
         base = ability_of(estimator, model, starting)
         if base is None:
             continue
         origin = before.get("from", base.source)
-        current = book.current(base)
+        # from the base as written, so an export of an export gives the very same numbers
+        start = {k: round(float(t), 4) for k, t in zip(SKILLS, base.theta, strict=True)}
+        delta = book.delta(name)
         models[name] = {
-            "abilities": {k: round(float(t), 4) for k, t in zip(SKILLS, current.theta, strict=True)},
+            **({"factors": "trained"} if base.vector is not None else {}),
+            "abilities": {k: round(start[k] + delta.get(k, 0.0), 4) for k in SKILLS},
             "source": f"{origin}+feedback(n={book.count(name)})",
-            "feedback": {
-                "count": book.count(name),
-                "delta": book.delta(name),
-                "base": {k: round(float(t), 4) for k, t in zip(SKILLS, base.theta, strict=True)},
-                "from": origin,
-            },
+            "feedback": {"count": book.count(name), "delta": delta, "base": start, "from": origin},
         }
     return {"models": models}
 
