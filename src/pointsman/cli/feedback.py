@@ -138,7 +138,7 @@ def fold(config: Config, rows: list[dict[str, Any]]) -> dict[str, Any]:
     for row in rows:
         learn_from(book, row["model"], row["learned"], row["score"], None)
     earlier = _earlier(config.learned.abilities)
-    models: dict[str, Any] = {name: entry for name, entry in earlier.items() if name not in book.models()}
+    models: dict[str, Any] = dict(earlier)  # a model folded below gets a new entry
     if not book.models():
         return {"models": models}
     estimator, calibrated = learned_parts(config)
