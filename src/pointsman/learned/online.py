@@ -60,14 +60,22 @@ class AbilityBook:
         self.rate = rate
         self.max_drift = max_drift
         self._drift: dict[str, _Drift] = {}
+        self._moved: dict[int, tuple[Ability, Ability]] = {}
+        """id(base) → (base, moved): a decision reads the moved ability without rebuilding it
+        (~12 µs a candidate); emptied by every score. Holding `base` keeps its id from reuse."""
 
     def current(self, base: Ability) -> Ability:
         """The ability to decide with: `base` moved by what feedback taught, or `base` itself."""
         drift = self._drift.get(base.model)
         if drift is None:
             return base
+        hit = self._moved.get(id(base))
+        if hit is not None and hit[0] is base:
+            return hit[1]
         theta = (base.theta + drift.delta).astype(base.theta.dtype)
-        return Ability(base.model, theta, base.vector, f"{base.source}+feedback(n={drift.count})")
+        moved = Ability(base.model, theta, base.vector, f"{base.source}+feedback(n={drift.count})")
+        self._moved[id(base)] = (base, moved)
+        return moved
 
     def learn(
         self, model: str, mixture: np.ndarray, estimate: float, score: float, previous: float | None = None
@@ -83,6 +91,7 @@ class AbilityBook:
         surprise = score - (estimate if previous is None else previous)
         step = self.rate * surprise * mixture
         drift.delta = np.clip(drift.delta + step, -self.max_drift, self.max_drift)
+        self._moved.clear()
         if previous is None:
             drift.count += 1
         return Learned(model, self.delta(model), drift.count)
