@@ -42,10 +42,10 @@ def parse_score(text: str) -> float:
 
 
 def _ledger(args: argparse.Namespace) -> str:
-    from pointsman.cli.commands import _config, _existing_ledger
+    from pointsman.cli.commands import _config, existing_ledger
 
     path = args.ledger or _config(args.config).ledger.path
-    return _existing_ledger(path, args.ledger)
+    return existing_ledger(path, args.ledger)
 
 
 def run(args: argparse.Namespace) -> int:
