@@ -16,6 +16,7 @@ import pytest
 
 from conftest import EXPLAIN, PROVIDER_KEY, FakeOpenAI, Gateway, trace_of, user
 from pointsman.ledger.sqlite import read_feedback
+from pointsman.shadow.store import read_verdicts
 
 KEY = "pm-feedback-client-key"
 OTHER = "pm-feedback-other-key"
@@ -247,3 +248,24 @@ def test_exported_abilities_are_what_the_gateway_learned_online_and_survive_a_re
     again = tmp_path / "again.json"
     assert cli("--export-abilities", str(again), "--config", str(config)).returncode == 0
     assert json.loads(again.read_text()) == json.loads(out.read_text())  # no score counted twice
+
+
+def test_a_shadow_verdict_moves_the_cheap_models_ability_like_a_score(
+    make_gateway: Callable[..., Gateway], fake: FakeOpenAI
+) -> None:
+    shadowed = """
+  frugal:
+    learned: {candidates: [small, big], preset: frugal}
+    shadow: {sample: 1, budget_usd_per_day: 1, judge: exact}
+"""
+    gw = make_gateway(text=config_text(fake).replace("  strong:\n", shadowed + "  strong:\n"))
+    _, first = ask(gw, route="frugal")
+    assert first["chosen"] == "small"  # the cheap one answered: the strong one is asked too, after
+    gw.servers.run(gw.app.gateway.shadow.drain())
+    [verdict] = read_verdicts(gw.ledger)
+    assert verdict.model == "small" and verdict.agreed is not None
+    _, second = ask(gw, route="frugal")
+    assert second["abilities"]["small"] == "tier:mid+feedback(n=1)"
+    moved = second["estimates"]["small"] - first["estimates"]["small"]
+    assert moved > 0 if verdict.agreed else moved < 0  # as good as the strong answer: a 1, else a 0
+    assert second["abilities"]["big"] == "tier:strong"
