@@ -232,6 +232,7 @@ def test_exported_abilities_are_what_the_gateway_learned_online_and_survive_a_re
     assert "big (3)" in done.stdout and "gpt-4-1106-preview (3)" in done.stdout
     big = json.loads(out.read_text())["models"]["big"]
     assert big["source"] == "tier:strong+feedback(n=3)" and big["feedback"]["count"] == 3
+    assert big["artifact"] == "shipped"
     assert big["feedback"]["delta"] == pytest.approx(online["delta"], abs=1e-4)
 
     restarted = make_gateway(text=config_text(fake, str(out)))

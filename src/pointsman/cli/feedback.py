@@ -132,6 +132,7 @@ def fold(config: Config, rows: list[dict[str, Any]]) -> dict[str, Any]:
     export moved starts again from where it started then, so no score counts twice."""
     from pointsman.compose import catalog_of
     from pointsman.learned.abilities import TRAINED_FACTORS, ability_of
+    from pointsman.learned.artifact import artifact_id
     from pointsman.routing.router import learned_parts
 
     book = AbilityBook()
@@ -142,6 +143,7 @@ def fold(config: Config, rows: list[dict[str, Any]]) -> dict[str, Any]:
     if not book.models():
         return {"models": models}
     estimator, calibrated = learned_parts(config)
+    artifact = artifact_id(config.learned.artifact)
     catalog = catalog_of(config)
     for name in book.models():
         try:
@@ -165,6 +167,7 @@ def fold(config: Config, rows: list[dict[str, Any]]) -> dict[str, Any]:
             "abilities": {k: round(start[k] + delta.get(k, 0.0), 4) for k in SKILLS},
             "source": f"{origin}+feedback(n={book.count(name)})",
             "feedback": {"count": book.count(name), "delta": delta, "base": start, "from": origin},
+            "artifact": artifact,  # on that router's scale, as `pointsman calibrate` records it
         }
     return {"models": models}
 
