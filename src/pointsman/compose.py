@@ -8,9 +8,9 @@ by reaching into the parts afterwards.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import TextIO
+from typing import Any, TextIO
 
 from pointsman.api.auth import Auth
 from pointsman.catalog.catalog import Catalog, build_catalog, price_lists
@@ -20,6 +20,7 @@ from pointsman.config.schema import Config
 from pointsman.config.yamlsource import Path
 from pointsman.engine import Engine, Parts
 from pointsman.errors import ConfigError
+from pointsman.learned.online import AbilityBook, learn_from
 from pointsman.ledger.journal import Journal
 from pointsman.ledger.sink import BatchingLedger, LedgerState, LedgerStore
 from pointsman.ledger.sqlite import SQLiteStore
@@ -85,10 +86,14 @@ def catalog_of(config: Config) -> Catalog:
 
 
 def router_of(
-    config: Config, catalog: Catalog, health: Health, rng: Callable[[], float] = random.random
+    config: Config,
+    catalog: Catalog,
+    health: Health,
+    rng: Callable[[], float] = random.random,
+    book: AbilityBook | None = None,
 ) -> RouteRouter:
     """Every route's targets resolved and rules compiled now, so a mistake fails at start."""
-    return RouteRouter(config, catalog, health, fail=config_fail(config), rng=rng)
+    return RouteRouter(config, catalog, health, fail=config_fail(config), rng=rng, book=book)
 
 
 def hinted(router: RouteRouter, health: Health) -> HintedRouter:
@@ -146,7 +151,10 @@ class Gateway:
         self._token_executor = token_executor or ThreadPoolExecutor(2, thread_name_prefix="pointsman-tokens")
         self.tokens = TokenCounter(self._token_executor)
         self.health = health or LocalHealth(config.health, clock=clock.now)
-        self.router = router_of(config, self.catalog, self.health, rng)
+        self.abilities = AbilityBook()
+        """What feedback (`POST /v1/feedback`) and shadow verdicts taught the learned routes while
+        this gateway runs."""
+        self.router = router_of(config, self.catalog, self.health, rng, self.abilities)
         strict = config.translation.strict
         parts = Parts(self.providers, self.upstream, self.tokens, self.health, clock, rng, strict)
         self.engine = Engine(hinted(self.router, self.health), parts)
@@ -154,9 +162,14 @@ class Gateway:
             config, self.router.routes, self.catalog, parts, config_fail(config)
         )
         """Routing-accuracy monitoring: told of each answered request once the client has it."""
+        self.shadow.connect(self._verdict)
         self.ready = False
         self.ledger_state: LedgerState | None = None
         """How the ledger ended (set at shutdown): rows left in the journal, rows lost."""
+
+    def _verdict(self, model: str, decision: Mapping[str, Any], agreed: bool) -> None:
+        """A shadow verdict is a score too: 1 when the cheap answer was as good as the strong one's."""
+        learn_from(self.abilities, model, decision, 1.0 if agreed else 0.0, None)
 
     def upstream(self) -> UpstreamClient:
         assert self._upstream is not None, "the gateway has not started"

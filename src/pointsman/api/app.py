@@ -8,7 +8,7 @@ import os
 import time
 from typing import Any
 
-from pointsman.api import meta, openapi
+from pointsman.api import feedback, meta, openapi
 from pointsman.api.ending import client_left, cut_short
 from pointsman.api.http import ClientDisconnected, Receive, Scope, Send, send_error
 from pointsman.api.request import SHUTTING_DOWN, Request
@@ -31,6 +31,7 @@ SURFACES: tuple[Routes, ...] = (OPENAI, COMPLETIONS, ANTHROPIC, RESPONSES, GEMIN
 GATEWAY = Routes(
     paths={
         "/v1/models": ("GET", meta.list_models),
+        "/v1/feedback": ("POST", feedback.post_feedback),
         "/": ("GET", meta.root),
         "/healthz": ("GET", meta.healthz),
         "/readyz": ("GET", meta.readyz),
@@ -40,7 +41,7 @@ GATEWAY = Routes(
     },
     prefixes=(("/v1/models/", "GET", meta.get_model),),
 )
-"""The gateway's own paths: models, health, metrics, spend, its description."""
+"""The gateway's own paths: models, feedback, health, metrics, spend, its description."""
 ROUTES: dict[str, Route] = {path: route for s in (*SURFACES, GATEWAY) for path, route in s.paths.items()}
 PREFIX_ROUTES = tuple(entry for s in (GATEWAY, *SURFACES) for entry in s.prefixes)
 ACTION_ROUTES = tuple(entry for s in SURFACES for entry in s.actions)

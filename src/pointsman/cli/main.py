@@ -1,5 +1,5 @@
-"""`pointsman` command line: serve, demo, models, config check, spend, prices refresh, eval, train,
-calibrate, shadow, route, fake."""
+"""`pointsman` command line: serve, demo, models, config check, spend, feedback, prices refresh,
+eval, train, calibrate, shadow, route, fake."""
 
 from __future__ import annotations
 
@@ -67,8 +67,8 @@ def _gateway_commands(sub: Sub) -> None:
 
 
 def _ledger_commands(sub: Sub) -> None:
-    """spend, prices, local-model"""
-    from pointsman.cli import commands
+    """spend, feedback, prices, local-model"""
+    from pointsman.cli import commands, feedback
 
     p = sub.add_parser("spend", help="summarise the ledger by model, key, day or tag")
     p.add_argument("--config", "-c", help="config file (for ledger.path)")
@@ -77,6 +77,7 @@ def _ledger_commands(sub: Sub) -> None:
     p.add_argument("--days", type=float, help="only the last N days")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=commands.spend)
+    feedback.add(sub)
 
     p = sub.add_parser("prices", help="price list tools")
     prices_sub = p.add_subparsers(dest="prices_command", required=True, metavar="SUBCOMMAND")

@@ -19,17 +19,22 @@ from pointsman.learned.skills import SKILLS, TIERS
 
 log = logging.getLogger("pointsman")
 
+TRAINED_FACTORS = "+factors:trained"
+"""Set (1.0) in a model's calibrated abilities when its file entry says `"factors": "trained"`: the
+abilities are the trained ones moved by feedback, so the trained model's free factors still apply."""
+
 
 def read_calibrated(path: str, artifact: str | None = None) -> dict[str, dict[str, float]]:
-    """model → {skill: logit ability} as `pointsman calibrate` writes it. Given the artifact path in
-    use ("" for the shipped one), models calibrated against another artifact are logged: their
-    abilities are on that artifact's scale, still the best guess but due for a recalibration."""
+    """model → {skill: logit ability} as `pointsman calibrate` (or `pointsman feedback
+    --export-abilities`) writes it. Given the artifact path in use ("" for the shipped one), models
+    calibrated against another artifact are logged: their abilities are on that artifact's scale,
+    still the best guess but due for a recalibration."""
     if not path:
         return {}
     try:
         data = json.loads(Path(path).read_text("utf-8"))
         models = data["models"]
-        out = {m: {k: float(v) for k, v in entry["abilities"].items()} for m, entry in models.items()}
+        out = {m: _calibrated(entry) for m, entry in models.items()}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read calibrated abilities: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -51,6 +56,16 @@ def _warn_stale(path: str, models: Mapping[str, Any], artifact: str) -> None:
         )
 
 
+def _calibrated(entry: dict[str, object]) -> dict[str, float]:
+    abilities = entry["abilities"]
+    if not isinstance(abilities, dict):
+        raise TypeError(f"abilities is {type(abilities).__name__}, not an object")
+    out = {k: float(v) for k, v in abilities.items()}
+    if entry.get("factors") == "trained":
+        out[TRAINED_FACTORS] = 1.0
+    return out
+
+
 def trained_name(estimator: Estimator, model: CatalogModel) -> str:
     """The artifact's name for this model: its own name, its upstream id, or either without a
     vendor prefix (`mistralai/mixtral-8x7b-chat` trains what `mixtral-8x7b-chat` is)."""
@@ -70,10 +85,13 @@ def ability_of(
 ) -> Ability | None:
     """The most trusted ability known for the model, or None when nothing is known of it."""
     measured = calibrated.get(model.name)
+    name = trained_name(estimator, model)
     if measured is not None:
         theta = np.array([measured.get(k, 0.0) for k in SKILLS], np.float32)
-        return Ability(model.name, theta, None, "calibrated")
-    name = trained_name(estimator, model)
+        # feedback folded onto a trained ability: its free factors still hold (~0.5 logit typically)
+        keep = name and measured.get(TRAINED_FACTORS)
+        vector = estimator.artifact.vectors.get(name) if keep else None
+        return Ability(model.name, theta, vector, "calibrated")
     if name:
         trained = estimator.trained(name)
         if trained is not None:

@@ -78,9 +78,12 @@ class LearnedPolicy:
     def decide(self, text: str, target: float | None = None, prompt_tokens: int = 0) -> Choice:
         return self.decide_encoded(self.estimator.encode(text, prompt_tokens), target)
 
-    def decide_encoded(self, encoded: Encoded, target: float | None = None) -> Choice:
-        """The decision for a prompt already encoded (or rated by a classifier: classifier.py)."""
-        estimates = tuple(a.estimate(encoded) for a in self.abilities)
+    def decide_encoded(
+        self, encoded: Encoded, target: float | None = None, abilities: Sequence[Ability] | None = None
+    ) -> Choice:
+        """The decision for a prompt already encoded (or rated by a classifier: classifier.py).
+        `abilities`: the candidates' abilities now (moved by feedback), instead of those at start."""
+        estimates = tuple(a.estimate(encoded) for a in abilities or self.abilities)
         goal = self.target if target is None else target
         order, threshold = choose(estimates, self.costs, goal, encoded.coverage, self.lean)
         return Choice(order, estimates, threshold, goal, encoded)

@@ -14,8 +14,11 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from functools import partial
+from typing import Protocol, runtime_checkable
 
+from pointsman.errors import LedgerUnavailable
+from pointsman.ledger.feedback import Feedback, Stored
 from pointsman.ledger.journal import Journal, Segment, Values
 from pointsman.ledger.row import LedgerRow, row_values
 
@@ -31,6 +34,13 @@ class LedgerStore(Protocol):
     def write(self, rows: Sequence[Values]) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class FeedbackStore(Protocol):
+    """A store that keeps feedback beside its rows (the SQLite one does)."""
+
+    def feedback(self, item: Feedback, owner: str | None) -> Stored | None: ...
 
 
 class LedgerSink(Protocol):
@@ -202,6 +212,28 @@ class BatchingLedger:
         if error != self.error:
             log.error("ledger write failed (%s); %d rows kept, retrying", error, self.unwritten)
         self.error = error
+
+    async def feedback(self, item: Feedback, owner: str | None) -> Stored | None:
+        """Store feedback against its request's row, on the ledger's thread (off the event loop). A
+        row not yet in the store is written first. None: no such row (for `owner`'s key)."""
+        store = self._store
+        if not isinstance(store, FeedbackStore):
+            raise LedgerUnavailable("this gateway's ledger store does not keep feedback")
+        loop = asyncio.get_running_loop()
+        put = partial(store.feedback, item, owner)
+        try:
+            stored = await loop.run_in_executor(self._executor, put)
+            if stored is None and self.unwritten:  # asked about before its row's turn to be written
+                if not await self.flush():
+                    raise LedgerUnavailable(
+                        f"the ledger store is failing ({self.error}); feedback cannot be stored now"
+                    )
+                stored = await loop.run_in_executor(self._executor, put)
+        except LedgerUnavailable:
+            raise
+        except Exception as exc:  # the store's own error (a full disk, a locked file): the ledger's fault
+            raise LedgerUnavailable(f"cannot store feedback in the ledger: {exc}") from None
+        return stored
 
     async def close(self) -> LedgerState:
         """Write what can be written; keep the rest in the journal; report what could not be kept."""

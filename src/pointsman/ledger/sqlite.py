@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from pointsman.errors import ConfigError
+from pointsman.ledger import feedback
 from pointsman.ledger.journal import Values
 from pointsman.ledger.row import COLUMNS
 from pointsman.ledger.sink import LedgerStore
@@ -51,7 +52,7 @@ def connect(path: str) -> sqlite3.Connection:
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.executescript(_SCHEMA)
+    db.executescript(_SCHEMA + feedback.SCHEMA)
     _migrate(db)
     return db
 
@@ -98,6 +99,11 @@ class SQLiteStore(LedgerStore):
             for chunk in _chunks(rows):
                 self._db.execute(_INSERTS[len(chunk)], [v for row in chunk for v in row])
 
+    def feedback(self, item: feedback.Feedback, owner: str | None) -> feedback.Stored | None:
+        """Store feedback against its row (see `ledger.feedback.put`); on the ledger's thread."""
+        assert self._db is not None, "the ledger opens its store before feedback arrives"
+        return feedback.put(self._db, item, owner)
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -117,5 +123,14 @@ def read_rows(path: str, since: float | None = None) -> Iterator[dict[str, Any]]
             out["tags"] = orjson.loads(out["tags"])
             out["trace"] = orjson.loads(out["trace"])
             yield out
+    finally:
+        db.close()
+
+
+def read_feedback(path: str) -> list[dict[str, Any]]:
+    """Every feedback with its request's model, route and `learned` trace section, oldest first."""
+    db = connect(path)
+    try:
+        return feedback.read(db)
     finally:
         db.close()

@@ -17,6 +17,7 @@ from pointsman.errors import ConfigError
 from pointsman.learned.abilities import ability_of
 from pointsman.learned.classifier import Rater, Ratings, rated
 from pointsman.learned.estimate import Estimator
+from pointsman.learned.online import AbilityBook
 from pointsman.learned.policy import Choice, LearnedPolicy, target_for_share
 from pointsman.routing.features import last_user_text
 from pointsman.routing.plan import RouteRequest
@@ -30,19 +31,21 @@ class CompiledLearned:
     policy: LearnedPolicy
     label: str
     """learned:balanced, learned:quality=0.92, learned:strong_share=0.2 (as the route reason shows it)."""
-    sources: tuple[str, ...]
+    book: AbilityBook
+    """What feedback has taught so far: abilities are read through it at every decision."""
     rater: Rater | None = None
 
     def decide(self, request: RouteRequest) -> tuple[tuple[CatalogModel, ...], dict[str, Any]]:
         policy = self.policy
+        abilities = tuple(self.book.current(a) for a in policy.abilities)
         encoded = policy.estimator.encode(last_user_text(request), request.prompt_tokens())
         got = request.rated
         if got is not None and got.rating is not None and self.rater is not None:
             encoded = rated(policy.estimator.artifact, encoded, got.rating)
-        choice: Choice = policy.decide_encoded(encoded, request.quality)
+        choice: Choice = policy.decide_encoded(encoded, request.quality, abilities)
         names = [m.name for m in self.models]
         label = self.label if request.quality is None else f"learned:quality={request.quality:g}"
-        trace = choice.trace(names, label, self.sources)
+        trace = choice.trace(names, label, [a.source for a in abilities])
         if got is not None:
             trace["classifier"] = got.json()
         return tuple(self.models[i] for i in choice.order), trace
@@ -62,6 +65,7 @@ def compile_learned(
     calibrated: Mapping[str, Mapping[str, float]],
     path: Path,
     fail: Fail,
+    book: AbilityBook,
     classifier: CatalogModel | None = None,
 ) -> CompiledLearned:
     abilities = []
@@ -91,4 +95,4 @@ def compile_learned(
     if learned.classifier is not None and classifier is not None:
         spec = learned.classifier
         rater = Rater(classifier, spec.timeout, Ratings(spec.cache))
-    return CompiledLearned(models, policy, label, tuple(a.source for a in abilities), rater)
+    return CompiledLearned(models, policy, label, book, rater)

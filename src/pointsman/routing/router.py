@@ -19,6 +19,7 @@ from pointsman.learned.abilities import read_calibrated
 from pointsman.learned.artifact import load
 from pointsman.learned.classifier import Rater
 from pointsman.learned.estimate import Estimator
+from pointsman.learned.online import AbilityBook
 from pointsman.routing.learned import CompiledLearned, compile_learned, unit_cost
 from pointsman.routing.manual import ManualRouter
 from pointsman.routing.plan import (
@@ -96,10 +97,11 @@ def _policy(route: RouteConfig) -> Policy:
 class _Builder:
     """Resolves target names against pools and the catalog, failing with the config key."""
 
-    def __init__(self, config: Config, catalog: Catalog, fail: Fail) -> None:
+    def __init__(self, config: Config, catalog: Catalog, fail: Fail, book: AbilityBook) -> None:
         self._config = config
         self._catalog = catalog
         self._fail = fail
+        self._book = book
         self._estimator: tuple[Estimator, dict[str, dict[str, float]]] | None = None
 
     def _learned(self, route: RouteConfig, path: Path) -> CompiledLearned | None:
@@ -114,7 +116,10 @@ class _Builder:
         )
         rater = route.learned.classifier
         classifier = self._model(rater.model, (*where, "classifier", "model")) if rater else None
-        return compile_learned(route.learned, models, estimator, calibrated, where, self._fail, classifier)
+        book = self._book
+        return compile_learned(
+            route.learned, models, estimator, calibrated, where, self._fail, book, classifier
+        )
 
     def target(self, name: str, path: Path) -> Target:
         pool = self._config.pools.get(name)
@@ -174,8 +179,10 @@ class RouteRouter:
         *,
         fail: Fail | None = None,
         rng: Callable[[], float] = random.random,
+        book: AbilityBook | None = None,
     ) -> None:
-        builder = _Builder(config, catalog, fail or _raise)
+        """`book`: the abilities feedback moves, read by every learned route (a fresh one if none)."""
+        builder = _Builder(config, catalog, fail or _raise, book or AbilityBook())
         self._routes = {name: builder.route(name, route) for name, route in config.routes.items()}
         self._manual = ManualRouter(catalog)
         self._health = health
