@@ -150,13 +150,17 @@ def test_models_without_model_starts_with_the_first(hinted: Gateway, fake: FakeO
     assert [a["model"] for a in trace_of(response.headers)["candidates"]] == ["small", "big"]
 
 
-def test_sort_by_price_reorders_the_learned_tier(hinted: Gateway, fake: FakeOpenAI) -> None:
+def test_sort_on_a_learned_route_chooses_among_the_candidates_that_clear_the_target(
+    hinted: Gateway, fake: FakeOpenAI
+) -> None:
+    """With the target at 1 only the best estimate qualifies: sorting by price does not trade the
+    quality target away, it orders the good-enough candidates first and the rest after them."""
     raw = chat(hinted, "auto", {"x-pointsman-quality": "1"}, provider={"sort": "price"})
     trace = trace_of(raw.headers)
     assert trace["learned"]["chosen"] == "big"
-    assert served(fake) == ["small-1"]
-    assert "sort price: small, big" in trace["notes"]
-    assert raw.headers["x-pointsman-route"].endswith("+sort:price")
+    assert served(fake) == ["big-1"]
+    assert [c["model"] for c in trace["candidates"]] == ["big", "small"]
+    assert "+hints:quality=1,sort=price" in trace["decided_by"]
 
 
 def test_only_an_openrouter_provider_gets_the_provider_object(hinted: Gateway, fake: FakeOpenAI) -> None:

@@ -8,14 +8,15 @@
 The quality target needs no step here: a learned route reads `request.quality` itself. `sort`
 orders the candidates within each tier and never the tiers, as OpenRouter's sort orders the
 providers of each model and keeps `models` in order: a fallback stays a fallback. A learned
-route's candidates are one tier, so there `sort` overrides its pick (which is what was asked).
+route's candidates are one tier: there `sort` orders those that clear the quality target first,
+then the rest, so it chooses among good-enough models without trading the target away.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.errors import InvalidRequest, ModelNotFound
@@ -64,7 +65,7 @@ class HintedRouter:
             attempts = self._within(attempts, hints.limits, considered, seen, notes)
         if hints.sort:
             tags.append(f"sort={hints.sort}")
-            attempts = self._sorted(attempts, hints.sort, notes)
+            attempts = self._sorted(attempts, hints.sort, notes, _qualified(decision.learned))
         if hints.forward is not None and hints.ignored:
             notes.append(f"{', '.join(hints.ignored)}: applied only by a provider that takes `provider`")
         hinted = Decision(
@@ -143,9 +144,19 @@ class HintedRouter:
             )
         return kept
 
-    def _sorted(self, attempts: list[Attempt], sort: str, notes: list[str]) -> list[Attempt]:
+    def _sorted(
+        self, attempts: list[Attempt], sort: str, notes: list[str], qualified: set[str] | None
+    ) -> list[Attempt]:
+        """Within each tier; on a learned route, the candidates expected to answer well first (the
+        sort chooses among them, it does not trade the quality target away)."""
         key = _SORT_KEYS[sort]
-        ordered = sorted(attempts, key=lambda a: (a.tier, key(a.model, self._stats(a.model.name))))
+        good = qualified
+
+        def place(a: Attempt) -> tuple[int, bool, Any]:
+            below = good is not None and a.model.name not in good
+            return (a.tier, below, key(a.model, self._stats(a.model.name)))
+
+        ordered = sorted(attempts, key=place)
         if ordered == attempts:
             return attempts
         notes.append(f"sort {sort}: " + ", ".join(a.model.name for a in ordered))
@@ -153,6 +164,13 @@ class HintedRouter:
             if moved is not attempts[i]:
                 ordered[i] = Attempt(moved.model, f"{attempts[i].reason}+sort:{sort}", moved.tier)
         return ordered
+
+
+def _qualified(learned: dict[str, Any] | None) -> set[str] | None:
+    """The learned candidates whose estimate cleared the threshold, or None off a learned route."""
+    if learned is None:
+        return None
+    return {m for m, e in learned["estimates"].items() if e >= learned["threshold"]}
 
 
 def blended(model: CatalogModel) -> float | None:
