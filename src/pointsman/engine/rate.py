@@ -13,9 +13,8 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
+from pointsman.engine.ask import ask_whole
 from pointsman.engine.call import Call, Parts
-from pointsman.engine.costs import answer_texts, estimate, priced
-from pointsman.engine.fit import chat_request
 from pointsman.errors import PointsmanError
 from pointsman.learned.classifier import Rated, Rater, Ratings, classifier_body, parse_rating
 from pointsman.routing.features import last_user_text
@@ -73,16 +72,5 @@ async def _ask(
     parts: Parts, call: Call, rater: Rater, body: dict[str, Any]
 ) -> tuple[str, int, Decimal | None]:
     """The classifier's answer text, its HTTP status and what it cost."""
-    model = rater.model
-    provider = parts.providers[model.provider]
-    request = chat_request(provider, body, model, call.trace, want_stream_usage=False)
-    response = await parts.upstream().send(provider.endpoint, request, within=rater.timeout)
-    if response.status >= 400:
-        raise provider.classify_error(response)
-    completion = provider.parse_chat(response)
-    texts = answer_texts(completion.data)
-    usage = completion.usage
-    if usage is None:
-        await parts.tokens.ready(model.upstream, model.tokenizer)
-        usage = estimate(parts.tokens, body, model, texts)
-    return "".join(texts), response.status, priced(model, usage)
+    answer = await ask_whole(parts, rater.model, body, call.trace, rater.timeout)
+    return "".join(answer.texts), answer.status, answer.cost

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pointsman.catalog.model import CatalogModel
+from pointsman.engine.ask import ask_whole
 from pointsman.engine.call import Parts
-from pointsman.engine.costs import answer_texts, estimate, priced
-from pointsman.engine.fit import chat_request
 from pointsman.engine.trace import Trace
 from pointsman.providers.base import Json
 from pointsman.usage import Usage
@@ -36,17 +35,6 @@ class Asker:
 
     async def ask(self, model: CatalogModel, body: Json) -> Asked:
         """Raises the provider's PointsmanError when it fails."""
-        parts = self._parts
-        provider = parts.providers[model.provider]
         whole = {k: v for k, v in body.items() if k not in _STREAM_ONLY}
-        request = chat_request(provider, whole, model, Trace(), want_stream_usage=False)
-        response = await parts.upstream().send(provider.endpoint, request, within=None)
-        if response.status >= 400:
-            raise provider.classify_error(response)
-        completion = provider.parse_chat(response)
-        texts = answer_texts(completion.data)
-        usage = completion.usage
-        if usage is None:
-            await parts.tokens.ready(model.upstream, model.tokenizer)
-            usage = estimate(parts.tokens, whole, model, texts)
-        return Asked("\n".join(texts), usage, priced(model, usage))
+        answer = await ask_whole(self._parts, model, whole, Trace(), None)
+        return Asked("\n".join(answer.texts), answer.usage, answer.cost)
