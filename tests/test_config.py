@@ -151,6 +151,9 @@ def test_example_config_passes_check() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "provider    openai" in result.stdout
+    assert "route       auto: 5 rule(s) first, then default fast; fallbacks smart" in result.stdout
+    learned = "route       smart-auto: 1 rule(s) first, then learned:balanced over fast (tier:mid), "
+    assert learned + "deepseek-chat (catalog), smart (tier:strong); fallbacks smart" in result.stdout
     load_config(str(path))
 
 

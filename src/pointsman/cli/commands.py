@@ -25,6 +25,7 @@ from pointsman.config.loader import default_config, load_config
 from pointsman.config.schema import Config
 from pointsman.errors import ConfigError
 from pointsman.redact import safe_url
+from pointsman.routing.router import CompiledRoute
 
 
 def _config(path: str | None) -> Config:
@@ -111,7 +112,8 @@ def models(args: argparse.Namespace) -> int:
 
 def config_check(args: argparse.Namespace) -> int:
     config = load_config(args.file)
-    catalog = build(config).catalog  # building resolves every route's targets, as a start would
+    gateway = build(config)  # building resolves every route's targets, as a start would
+    catalog = gateway.catalog
     print(f"{args.file}: OK")
     print(
         f"  server      {config.server.host}:{config.server.port}, "
@@ -125,8 +127,25 @@ def config_check(args: argparse.Namespace) -> int:
         via = f" through proxy {safe_url(provider.proxy)}" if provider.proxy else ""
         print(f"  provider    {name}: {provider.type} at {safe_url(provider.base_url)}{via} ({key})")
     print(f"  catalog     {len(catalog.models)} models, {len(catalog.aliases)} aliases")
+    for name, route in gateway.router.routes.items():
+        print(f"  route       {name}: {_route_line(route)}")
     print(f"  ledger      {config.ledger.path}")
     return 0
+
+
+def _route_line(route: CompiledRoute) -> str:
+    """What decides the route, and for a learned one where each candidate's ability comes from."""
+    rules = f"{len(route.rules)} rule(s) first, then " if route.rules else ""
+    if route.learned is not None:
+        learned = route.learned
+        models = ", ".join(
+            f"{m.name} ({a.source})" for m, a in zip(learned.models, learned.policy.abilities, strict=True)
+        )
+        decides = f"{learned.label} over {models}"
+    else:
+        decides = f"default {route.default.name}"
+    tiers = [t.name for t in route.fallbacks[: route.config.max_fallbacks]]
+    return f"{rules}{decides}" + (f"; fallbacks {', '.join(tiers)}" if tiers else "")
 
 
 def existing_ledger(path: str, given: str | None) -> str:
