@@ -70,3 +70,24 @@ def test_a_prompt_holding_a_unicode_line_separator_is_one_row(tmp_path) -> None:
     path.write_text(line + "\n" + line + "\n", "utf-8")
     rows = read_rows([str(path)])
     assert len(rows) == 2 and rows[0].prompt == parse_row(line).prompt == "a\u2028b\u0085c"
+
+
+def test_a_huge_prompt_is_decided_without_encoding_all_of_it() -> None:
+    """The long-context prior reads lengths (`len` is free); the request's own token estimate
+    encodes every byte (milliseconds for megabytes) and stays for when the trace is rendered."""
+    from pointsman.compose import catalog_of, router_of
+    from pointsman.config.loader import parse_config
+    from pointsman.routing.plan import RouteRequest
+    from pointsman.state.health import LocalHealth
+
+    text = """
+providers: {openai: {api_key: sk-test}}
+routes: {auto: {learned: {candidates: [gpt-4o-mini, gpt-4o]}}}
+"""
+    config = parse_config(text, "gw.yaml", {})
+    router = router_of(config, catalog_of(config), LocalHealth(config.health))
+    request = RouteRequest("auto", {"messages": [{"role": "user", "content": "lorem ipsum " * 200_000}]})
+    plan = router.decide(request)
+    assert plan.decision is not None and plan.decision.learned is not None
+    assert plan.decision.learned["skills"]["long_context"] >= 0.5
+    assert "tokens" not in request._cache
