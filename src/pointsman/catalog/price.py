@@ -30,6 +30,12 @@ class Price:
             total += written * (self.input if self.cache_write is None else self.cache_write)
         return total / _MILLION
 
+    @property
+    def blended(self) -> Decimal:
+        """USD per million tokens of a typical chat turn, which reads about three tokens for each it
+        writes: what routing compares models by (pools' `cheapest`, learned candidates, max price)."""
+        return (self.input * 3 + self.output) / 4
+
     def estimate(self, prompt_tokens: int, output_tokens: int) -> Decimal:
         """What a request of this size would cost, none of it cached (a routing estimate)."""
         return (prompt_tokens * self.input + output_tokens * self.output) / _MILLION

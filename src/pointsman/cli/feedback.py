@@ -20,6 +20,7 @@ import orjson
 from pointsman.cli.table import render
 from pointsman.config.schema import Config
 from pointsman.errors import ConfigError, ModelNotFound
+from pointsman.learned.calibrate import write_abilities
 from pointsman.learned.online import AbilityBook, learn_from
 from pointsman.learned.skills import SKILLS
 from pointsman.ledger.feedback import Feedback
@@ -118,7 +119,7 @@ def export(args: argparse.Namespace) -> int:
     path = args.ledger or config.ledger.path
     rows = read_feedback(_ledger(args))
     out = fold(config, rows)
-    Path(args.export_abilities).write_text(json.dumps(out, indent=2) + "\n", "utf-8")
+    write_abilities(args.export_abilities, out)
     folded = {name: m["feedback"]["count"] for name, m in out["models"].items() if "feedback" in m}
     summary = ", ".join(f"{name} ({n})" for name, n in folded.items()) or "no model"
     print(f"wrote {args.export_abilities}: {len(rows)} feedback from {path} moved {summary}")

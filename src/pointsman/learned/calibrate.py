@@ -119,7 +119,13 @@ def merge(path: str, model: str, item: dict[str, Any]) -> None:
                 f"{path}: exists and is not a calibration file, not overwriting ({exc})"
             ) from None
     data["models"][model] = item
-    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".calibrate-")
+    write_abilities(path, data)
+
+
+def write_abilities(path: str, data: dict[str, Any]) -> None:
+    """An abilities file written whole or not at all: a gateway may read it at any moment."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=".abilities-")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(data, out, indent=2, sort_keys=True)
         out.write("\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +33,6 @@ class Ability:
     def estimate(self, e: Encoded) -> float:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.logit(e)))))
 
-    def json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            **{k: round(float(t), 3) for k, t in zip(SKILLS, self.theta, strict=True)},
-        }
-
 
 class Estimator:
     def __init__(self, artifact: Artifact, encoding: Any) -> None:
@@ -50,10 +43,6 @@ class Estimator:
         """`prompt_tokens`: the whole prompt's length when known (the text may be its last turn)."""
         idx, val, tokens = self.featurizer.features(text)
         return self.artifact.encode(idx, val, tokens, prior(text, prompt_tokens or len(text) // 4))
-
-    def estimates(self, text: str, abilities: Sequence[Ability]) -> tuple[Encoded, list[float]]:
-        e = self.encode(text)
-        return e, [a.estimate(e) for a in abilities]
 
     def trained(self, model: str) -> Ability | None:
         theta = self.artifact.abilities.get(model)

@@ -75,9 +75,6 @@ class LearnedPolicy:
         self.target = target
         self.lean = lean
 
-    def decide(self, text: str, target: float | None = None, prompt_tokens: int = 0) -> Choice:
-        return self.decide_encoded(self.estimator.encode(text, prompt_tokens), target)
-
     def decide_encoded(
         self, encoded: Encoded, target: float | None = None, abilities: Sequence[Ability] | None = None
     ) -> Choice:

@@ -175,9 +175,7 @@ def _qualified(learned: dict[str, Any] | None) -> set[str] | None:
 
 def blended(model: CatalogModel) -> float | None:
     """USD per million tokens of a typical turn, three read for each written (routing's 3:1)."""
-    if model.price is None:
-        return None
-    return float(model.price.input * 3 + model.price.output) / 4
+    return None if model.price is None else float(model.price.blended)
 
 
 def above(model: CatalogModel, limit: PriceLimit) -> str:

@@ -59,10 +59,8 @@ def _rough_tokens(request: RouteRequest) -> int:
 
 
 def unit_cost(model: CatalogModel) -> float:
-    """Cost of a typical turn per million-token unit: about three tokens read for each written."""
-    if model.price is None:
-        return float("inf")
-    return float(model.price.input * 3 + model.price.output)
+    """The blended price of a typical turn (`Price.blended`); infinite when unknown."""
+    return float("inf") if model.price is None else float(model.price.blended)
 
 
 def compile_learned(

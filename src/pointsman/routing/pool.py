@@ -46,10 +46,7 @@ def _or_zero(value: float | None) -> float:
 
 
 def _unit_price(model: CatalogModel) -> Decimal:
-    if model.price is None:
-        return Decimal("Infinity")
-    # a typical chat turn reads about three tokens for each it writes
-    return model.price.input * 3 + model.price.output
+    return Decimal("Infinity") if model.price is None else model.price.blended
 
 
 def _weighted(members: list[Member], rng: Callable[[], float]) -> list[Member]:
