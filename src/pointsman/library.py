@@ -41,10 +41,14 @@ class Plan:
     notes: tuple[str, ...]
     learned: dict[str, Any] | None
     """A learned route's estimates per candidate, its target, threshold, pick and runner-up."""
-    trace: dict[str, Any]
-    """Everything, as `pointsman route --explain --format json` prints it."""
     route_plan: RoutePlan
     """The plan the engine would run (attempts with their tiers and reasons, and the policy)."""
+
+    @property
+    def trace(self) -> dict[str, Any]:
+        """Everything, as `pointsman route --explain --format json` prints it: rendered when read
+        (it counts the whole prompt and prices every candidate, which a caller of `.models` skips)."""
+        return plan_json(self.route_plan, [""] * len(self.route_plan.attempts))
 
     @property
     def model(self) -> str:
@@ -102,14 +106,12 @@ class Router:
     def _decided(self, call: Call) -> Plan:
         plan = self._router.decide(route_request(call))
         decision = plan.decision
-        trace = plan_json(plan, [""] * len(plan.attempts))
         return Plan(
             models=tuple(a.model.name for a in plan.attempts),
             route=decision.route if decision else call.requested_model,
             decided_by=decision.decided_by if decision else plan.primary.reason,
             notes=decision.notes if decision else (),
             learned=decision.learned if decision else None,
-            trace=trace,
             route_plan=plan,
         )
 

@@ -69,6 +69,11 @@ def builtin_price_list() -> PriceList:
     return parse_price_list(text, "built-in price list")
 
 
+def builtin_rows() -> dict[str, PriceRow]:
+    """The built-in rows by model id (parsing takes tens of milliseconds: parse once, look up many)."""
+    return {row.model: row for row in builtin_price_list().models}
+
+
 def read_price_list(path: str) -> PriceList:
     try:
         text = Path(path).read_text("utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 
-from pointsman.catalog.pricelist import builtin_price_list
+from pointsman.catalog.pricelist import builtin_rows
 from pointsman.engine.trace import ASSUMED_OUTPUT_TOKENS
 from pointsman.errors import ConfigError
 from pointsman.evaluation.data import Row
@@ -42,13 +42,12 @@ def prices_next_to(path: str, given: str = "") -> tuple[dict[str, PerMillion], s
 
 def catalog_prices(models: Sequence[str]) -> dict[str, PerMillion]:
     """Catalog prices by bare model name (`mistralai/x` matches a listed `x` too)."""
-    listed = {row.model: (float(row.input), float(row.output)) for row in builtin_price_list().models}
+    listed = builtin_rows()
     found = {}
     for model in models:
-        bare = model.rsplit("/", 1)[-1]
-        price = listed.get(model) or listed.get(bare)
-        if price is not None:
-            found[model] = price
+        row = listed.get(model) or listed.get(model.rsplit("/", 1)[-1])
+        if row is not None:
+            found[model] = (float(row.input), float(row.output))
     return found
 
 

@@ -57,13 +57,14 @@ def per_task(table: Table) -> Scorer:
 def pair_curve(table: Table, score: Callable[[Row], float], strong: str, weak: str) -> list[Point]:
     """Strong model for the highest-scoring prompts first; points only between tied groups, so the
     straight line between two points is the expectation over breaking ties at random."""
-    order = sorted(range(len(table.rows)), key=lambda i: -score(table.rows[i]))
+    values = [score(row) for row in table.rows]  # once a row: a learned scorer encodes the prompt
+    order = sorted(range(len(values)), key=lambda i: -values[i])
     picks = [weak] * len(order)
     curve = [table.point(picks, strong)]
     for k, i in enumerate(order):
         picks[i] = strong
         last = k + 1 == len(order)
-        if last or score(table.rows[order[k + 1]]) != score(table.rows[i]):
+        if last or values[order[k + 1]] != values[i]:
             curve.append(table.point(picks, strong))
     return curve
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pointsman.evaluation.data import Row
 from pointsman.evaluation.metrics import Point, apgr, cost_for_quality, cpt, first_reaching, quality_at_cost
 from pointsman.evaluation.policies import (
     Scorer,
@@ -58,7 +59,7 @@ def evaluate_pair(
         "oracle": pair_curve(table, lambda r: r.scores[strong] - r.scores[weak], strong, weak),
     }
     for name, scorer in (extra or {}).items():
-        curves[name] = pair_curve(table, lambda r, f=scorer: f(r)[strong] - f(r)[weak], strong, weak)  # type: ignore[misc]
+        curves[name] = pair_curve(table, _gap(scorer, strong, weak), strong, weak)
     best = strong if (s.quality, -s.cost) >= (w.quality, -w.cost) else weak
     return {
         "mode": "pair",
@@ -68,6 +69,14 @@ def evaluate_pair(
         "models": {m: {"quality": p.quality, "cost": p.cost} for m, p in ((strong, s), (weak, w))},
         "policies": {n: {**_pair_summary(c, w, s), "note": NOTES.get(n, "")} for n, c in curves.items()},
     }
+
+
+def _gap(scorer: Scorer, strong: str, weak: str) -> Callable[[Row], float]:
+    def gap(row: Row) -> float:
+        scores = scorer(row)
+        return scores[strong] - scores[weak]
+
+    return gap
 
 
 def evaluate_many(table: Table, extra: Mapping[str, Scorer] | None = None) -> dict[str, Any]:

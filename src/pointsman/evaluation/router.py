@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pointsman.catalog.model import CatalogModel
-from pointsman.catalog.pricelist import builtin_price_list
+from pointsman.catalog.pricelist import PriceRow, builtin_rows
 from pointsman.config.schema import Config
 from pointsman.errors import ConfigError
 from pointsman.evaluation.data import Row
@@ -19,7 +19,11 @@ from pointsman.learned.abilities import ability_of
 from pointsman.learned.estimate import Ability, Estimator
 
 
-def catalog_entry(name: str, config: Config | None) -> CatalogModel:
+def catalog_entry(
+    name: str, config: Config | None, listed: Mapping[str, PriceRow] | None = None
+) -> CatalogModel:
+    """The model as a route would see it: the config's entry, else the built-in row of that id
+    (`listed`, from `builtin_rows()` when not given), else nothing but its name."""
     entry = config.models.get(name) if config is not None else None
     if entry is not None:
         return CatalogModel(
@@ -30,11 +34,12 @@ def catalog_entry(name: str, config: Config | None) -> CatalogModel:
             tier=entry.tier,
             skills=tuple(entry.skills.items()),
         )
-    for row in builtin_price_list().models:
-        if row.model == name or name.endswith("/" + row.model):
-            return CatalogModel(
-                name, row.provider, row.model, None, tier=row.tier, skills=tuple(row.skills.items())
-            )
+    listed = builtin_rows() if listed is None else listed
+    row = listed.get(name) or listed.get(name.rsplit("/", 1)[-1])
+    if row is not None:
+        return CatalogModel(
+            name, row.provider, row.model, None, tier=row.tier, skills=tuple(row.skills.items())
+        )
     return CatalogModel(name, "", name, None)
 
 
@@ -45,8 +50,9 @@ def abilities_for(
     calibrated: Mapping[str, Mapping[str, float]],
 ) -> dict[str, Ability]:
     out = {}
+    listed = builtin_rows()
     for name in models:
-        ability = ability_of(estimator, catalog_entry(name, config), calibrated)
+        ability = ability_of(estimator, catalog_entry(name, config, listed), calibrated)
         if ability is None:
             raise ConfigError(
                 f"the router was not trained on '{name}' and no catalog entry gives it a tier or skills: "

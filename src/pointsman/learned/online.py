@@ -2,7 +2,7 @@
 
 A score on a request a learned route decided is one logistic-regression step for the model that
 answered: its ability moves by `rate` × (score − the estimate made at decision time), spread over the
-skills of that prompt's mixture. The total move per skill is capped at `max_drift` logits from where
+skills of that prompt's mixture. The total move per skill is capped at `MAX_DRIFT` logits from where
 it started, so a burst of feedback (or a hostile client) can shift a model's standing but never
 rewrite it. The book lives as long as the gateway; `pointsman feedback --export-abilities` folds the
 stored feedback into a file that the next start reads as `learned.abilities`.
@@ -56,9 +56,7 @@ def mixture_of(learned: Mapping[str, Any]) -> np.ndarray | None:
 class AbilityBook:
     """Per-model drift learned from feedback; the learned routes read abilities through `current`."""
 
-    def __init__(self, rate: float = RATE, max_drift: float = MAX_DRIFT) -> None:
-        self.rate = rate
-        self.max_drift = max_drift
+    def __init__(self) -> None:
         self._drift: dict[str, _Drift] = {}
         self._moved: dict[int, tuple[Ability, Ability]] = {}
         """id(base) → (base, moved): a decision reads the moved ability without rebuilding it
@@ -89,8 +87,8 @@ class AbilityBook:
         if drift is None:
             drift = self._drift[model] = _Drift(np.zeros(len(SKILLS)))
         surprise = score - (estimate if previous is None else previous)
-        step = self.rate * surprise * mixture
-        drift.delta = np.clip(drift.delta + step, -self.max_drift, self.max_drift)
+        step = RATE * surprise * mixture
+        drift.delta = np.clip(drift.delta + step, -MAX_DRIFT, MAX_DRIFT)
         self._moved.clear()
         if previous is None:
             drift.count += 1

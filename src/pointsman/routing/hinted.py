@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pointsman.catalog.model import CatalogModel
 from pointsman.errors import InvalidRequest, ModelNotFound
 from pointsman.routing.hints import Hints, PriceLimit
+from pointsman.routing.learned import unit_cost
 from pointsman.routing.plan import Attempt, Decision, RoutePlan, Router, RouteRequest
 from pointsman.state.health import Stats
 
@@ -57,9 +58,9 @@ class HintedRouter:
                 notes.append(f"quality hint {hints.quality_from}: '{request.model}' is not a learned route")
         if hints.models:
             tags.append(f"models={len(hints.models)}")
-            for model, tier in self._listed(request, attempts):
-                considered.append((model.model, tier, ""))
-                seen.append(self._stats(model.model.name))
+            for added in self._listed(request, attempts):
+                considered.append((added.model, added.tier, ""))
+                seen.append(self._stats(added.model.name))
         if hints.limits:
             tags.append("max_price")
             attempts = self._within(attempts, hints.limits, considered, seen, notes)
@@ -76,8 +77,8 @@ class HintedRouter:
             tuple(seen),
             tuple(notes),
             decision.learned,
+            hints.json(),
         )
-        hinted.hints = hints.json()
         return RoutePlan(tuple(attempts), plan.policy, hinted)
 
     def _decision_of(self, plan: RoutePlan, request: RouteRequest) -> Decision:
@@ -88,9 +89,9 @@ class HintedRouter:
         seen = tuple(self._stats(a.model.name) for a in plan.attempts)
         return Decision(request.model, plan.primary.reason, request, considered, seen)
 
-    def _listed(self, request: RouteRequest, attempts: list[Attempt]) -> list[tuple[Attempt, int]]:
+    def _listed(self, request: RouteRequest, attempts: list[Attempt]) -> list[Attempt]:
         """Each `models` entry's own plan, appended as the next tiers; returns what was added."""
-        added: list[tuple[Attempt, int]] = []
+        added: list[Attempt] = []
         names = {a.model.name for a in attempts}
         for i, name in enumerate(request.hints.models):
             if name == request.model:
@@ -108,7 +109,7 @@ class HintedRouter:
                 tier = base + attempt.tier
                 moved = Attempt(attempt.model, f"models[{i}]:{attempt.reason}", tier)
                 attempts.append(moved)
-                added.append((moved, tier))
+                added.append(moved)
         return added
 
     def _within(
@@ -150,10 +151,9 @@ class HintedRouter:
         """Within each tier; on a learned route, the candidates expected to answer well first (the
         sort chooses among them, it does not trade the quality target away)."""
         key = _SORT_KEYS[sort]
-        good = qualified
 
         def place(a: Attempt) -> tuple[int, bool, Any]:
-            below = good is not None and a.model.name not in good
+            below = qualified is not None and a.model.name not in qualified
             return (a.tier, below, key(a.model, self._stats(a.model.name)))
 
         ordered = sorted(attempts, key=place)
@@ -185,18 +185,18 @@ def above(model: CatalogModel, limit: PriceLimit) -> str:
     if price is None:
         return f"its price is unknown ({limit.source})"
     checks = (
-        ("blended", limit.blended, blended(model)),
+        ("blended", limit.blended, float(price.blended)),
         ("prompt", limit.prompt, float(price.input)),
         ("completion", limit.completion, float(price.output)),
     )
     for name, most, actual in checks:
-        if most is not None and actual is not None and actual > most:
+        if most is not None and actual > most:
             return f"{name} {actual:g} USD/M > {most:g} ({limit.source})"
     return ""
 
 
 def _price_key(model: CatalogModel, stats: Stats) -> float:
-    return blended(model) if model.price is not None else float("inf")  # type: ignore[return-value]
+    return unit_cost(model)
 
 
 def _latency_key(model: CatalogModel, stats: Stats) -> float:

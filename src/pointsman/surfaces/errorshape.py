@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pointsman.api.http import ErrorShape, Scope
 from pointsman.errors import PointsmanError
 from pointsman.surfaces.anthropic.errors import speaks_anthropic, to_anthropic
@@ -18,8 +16,4 @@ def error_shape(path: str, scope: Scope | None = None) -> ErrorShape:
         return to_anthropic
     if speaks_gemini(path, scope):
         return to_gemini
-    return _openai
-
-
-def _openai(error: PointsmanError) -> dict[str, Any]:
-    return error.to_openai()
+    return PointsmanError.to_openai

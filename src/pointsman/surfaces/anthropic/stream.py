@@ -16,11 +16,12 @@ from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
 from pointsman.surfaces.anthropic.errors import to_anthropic
 from pointsman.surfaces.anthropic.render import anthropic_usage, stop_of
+from pointsman.upstream.sse import encode_event
 from pointsman.usage import Usage
 
 
 def event(name: str, data: Json) -> bytes:
-    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps({"type": name, **data}) + b"\n\n"
+    return encode_event(orjson.dumps({"type": name, **data}), name)
 
 
 _KINDS = {"text": "text", "thinking": "thinking"}
@@ -44,10 +45,8 @@ class MessagesStreamRenderer:
         self._index = -1
         self._finish: str | None = None
         self._matched: Any = None
-        self.started = False
 
     def start(self) -> bytes:
-        self.started = True
         usage = anthropic_usage(self._hint or Usage())
         message: Json = {
             "id": self._id,

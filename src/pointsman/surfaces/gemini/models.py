@@ -14,12 +14,12 @@ from pointsman.catalog.model import CatalogModel
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
 from pointsman.routing.router import CompiledRoute
-from pointsman.surfaces.gemini.paths import MODEL_PREFIXES
+from pointsman.surfaces.gemini.paths import METHODS, MODEL_PREFIXES
 
 if TYPE_CHECKING:
     from pointsman.compose import Gateway
 
-GENERATE = ["generateContent", "streamGenerateContent", "countTokens"]
+GENERATE = list(METHODS)
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 1000
 """Gemini's own default and largest page."""
 

@@ -76,7 +76,5 @@ class GeminiStreamRenderer:
 
     def error(self, error: PointsmanError) -> bytes:
         """Google's SDKs raise on a chunk that is an error body."""
-        body = orjson.dumps(to_gemini(error))
-        if self._sse:
-            return b"data: " + body + b"\r\n\r\n"
-        return (b",\r\n" if self._sent else b"") + body + b"]"
+        framed = self._frame(to_gemini(error))
+        return framed if self._sse else framed + b"]"

@@ -26,6 +26,7 @@ from pointsman.surfaces.responses.render import (
     status_of,
 )
 from pointsman.surfaces.responses.tools import tool_names
+from pointsman.upstream.sse import encode_event
 from pointsman.usage import Usage
 
 _DELTA = {
@@ -65,7 +66,7 @@ class ResponsesStreamRenderer:
     def _event(self, name: str, data: Json) -> bytes:
         payload = {"type": name, "sequence_number": self._seq, **data}
         self._seq += 1
-        return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"
+        return encode_event(orjson.dumps(payload), name)
 
     def start(self) -> bytes:
         shell = response_object(self._id, self._model, self._body, [], "in_progress", None, None)
