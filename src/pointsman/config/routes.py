@@ -7,14 +7,11 @@ built by the composition root at start), with the same file:line messages.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 from pointsman.config.schema import POOL_STRATEGIES, QUALITY_PRESETS, Config, LearnedRoute, RouteConfig
 from pointsman.config.shadow import check_shadow
-from pointsman.config.yamlsource import Path
-from pointsman.errors import ConfigError
-
-Fail = Callable[[Path, str], ConfigError]
+from pointsman.config.yamlsource import Fail, Path
 
 
 def check_routes(config: Config, models: Collection[str], fail: Fail) -> None:

@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pointsman.config.schema import SHADOW_JUDGES, ShadowConfig
-from pointsman.config.yamlsource import Path
-from pointsman.errors import ConfigError
-
-Fail = Callable[[Path, str], ConfigError]
+from pointsman.config.yamlsource import Fail, Path
 
 
 def check_shadow(shadow: ShadowConfig, path: Path, fail: Fail) -> None:

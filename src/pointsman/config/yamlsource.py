@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,6 +12,8 @@ import yaml
 from pointsman.errors import ConfigError
 
 Path = tuple[str | int, ...]
+Fail = Callable[[Path, str], ConfigError]
+"""Makes the error for a config mistake at a key path, naming the file and line."""
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _LITELLM_ENV = re.compile(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)\s*$")
 

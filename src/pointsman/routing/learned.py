@@ -6,14 +6,13 @@ for a 2k and a 200k-token prompt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import QUALITY_PRESETS, LearnedRoute
-from pointsman.config.yamlsource import Path
-from pointsman.errors import ConfigError
+from pointsman.config.yamlsource import Fail, Path
 from pointsman.learned.abilities import ability_of
 from pointsman.learned.classifier import Rater, Ratings, rated
 from pointsman.learned.estimate import Estimator
@@ -22,8 +21,6 @@ from pointsman.learned.policy import Choice, LearnedPolicy, target_for_share
 from pointsman.routing.capabilities import prompt_texts
 from pointsman.routing.features import last_user_text
 from pointsman.routing.plan import RouteRequest
-
-Fail = Callable[[Path, str], ConfigError]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pointsman.catalog.catalog import Catalog
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Config, LatencyGuard, RouteConfig
-from pointsman.config.yamlsource import Path
+from pointsman.config.yamlsource import Fail, Path
 from pointsman.errors import ConfigError, ModelNotFound
 from pointsman.learned.abilities import read_calibrated
 from pointsman.learned.artifact import load
@@ -35,7 +35,6 @@ from pointsman.routing.pool import Member, order
 from pointsman.routing.rules import CompiledRule, compile_rule, first_match
 from pointsman.state.health import Health, Stats
 
-Fail = Callable[[Path, str], ConfigError]
 Planned = tuple[tuple[Attempt, ...], tuple[tuple[CatalogModel, int, str], ...], tuple[str, ...], str]
 
 

@@ -3,22 +3,20 @@ so a name that is not a priced model fails at start with the file, line and key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from pointsman.catalog.catalog import Catalog
 from pointsman.catalog.model import CatalogModel
 from pointsman.config.schema import Config, ShadowConfig
-from pointsman.config.yamlsource import Path
+from pointsman.config.yamlsource import Fail, Path
 from pointsman.engine.call import Parts
-from pointsman.errors import ConfigError, ModelNotFound
+from pointsman.errors import ModelNotFound
 from pointsman.routing.learned import unit_cost
 from pointsman.routing.router import CompiledRoute
 from pointsman.shadow.exchange import Asker
 from pointsman.shadow.judges import ExactJudge, JsonJudge, Judge, ModelJudge
 from pointsman.shadow.monitor import DailyBudget, RouteShadow, ShadowMonitor
 from pointsman.shadow.store import VerdictStore
-
-Fail = Callable[[Path, str], ConfigError]
 
 
 def build_monitor(
