@@ -1,5 +1,5 @@
-"""A stream sink for surfaces whose events are rendered from canonical chunks (Anthropic,
-Responses, Gemini).
+"""Answers for surfaces whose events are rendered from canonical chunks (Anthropic, Responses,
+Gemini, legacy completions): the stream sink, and `serve_answer`, which streams or sends whole.
 
 Each surface supplies a renderer: bytes for the start, each batch of chunks, the end, and an error;
 and, when its stream is not SSE, the content type it goes out as.
@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pointsman.api.http import SSE_HEADERS, DisconnectWatch, Headers, safe_headers
+import orjson
+
+from pointsman.api.http import SSE_HEADERS, DisconnectWatch, Headers, safe_headers, send_json
 from pointsman.api.request import Request, answer_headers
-from pointsman.engine import AnswerMeta
+from pointsman.engine import Answer, AnswerMeta, Call
 from pointsman.errors import PointsmanError
 from pointsman.providers.base import Json
 from pointsman.usage import Usage
+
+if TYPE_CHECKING:
+    from pointsman.compose import Gateway
 
 
 class Renderer(Protocol):
@@ -79,3 +84,28 @@ class RenderedStreamSink:
         await self._send(
             {"type": "http.response.body", "body": self._renderer.error(error), "more_body": False}
         )
+
+
+async def serve_answer(
+    gateway: Gateway,
+    request: Request,
+    call: Call,
+    make: Callable[[AnswerMeta], Renderer],
+    whole: Callable[[Answer], Json],
+    headers: Headers = SSE_HEADERS,
+    prepare: Callable[[AnswerMeta], Awaitable[None]] | None = None,
+) -> None:
+    """The call's answer in the surface's shape: streamed through the renderer `make` builds, or
+    whole as `whole` renders it; the client's disconnect is watched until it has been sent."""
+    watch = request.watch()
+    try:
+        if call.stream:
+            sink = RenderedStreamSink(request, watch, make, headers, prepare)
+            await gateway.engine.stream(call, sink)
+        else:
+            answer = await gateway.engine.complete(call)
+            out = whole(answer)
+            watch.stop()
+            await send_json(request.send, 200, orjson.dumps(out), answer_headers(answer.meta, answer.cost))
+    finally:
+        watch.stop()

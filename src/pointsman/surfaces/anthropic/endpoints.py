@@ -8,10 +8,10 @@ import orjson
 
 from pointsman.api.counting import counted_by, prompt_tokens
 from pointsman.api.http import Scope, parse_json_object, read_body, send_json
-from pointsman.api.rendered import RenderedStreamSink
-from pointsman.api.request import Request, answer_headers, gateway_call
+from pointsman.api.rendered import serve_answer
+from pointsman.api.request import Request, gateway_call
 from pointsman.api.validate import check_chat, require_model
-from pointsman.engine import AnswerMeta
+from pointsman.engine import Answer, AnswerMeta
 from pointsman.errors import UpstreamProtocolError
 from pointsman.providers.anthropic.adapter import AnthropicProvider
 from pointsman.providers.base import Json
@@ -47,33 +47,21 @@ async def messages(gateway: Gateway, request: Request) -> None:
         check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
         message_id = "msg_" + request.id.removeprefix("req_")
-        watch = request.watch()
-        try:
-            if call.stream:
 
-                async def prepare(meta: AnswerMeta) -> None:
-                    """message_start reports the prompt's tokens: the provider's count when it gave
-                    one up front (Anthropic), else the gateway's own, made as count_tokens makes it."""
-                    if meta.usage is None:
-                        counted = await prompt_tokens(gateway, call.body, meta.model)
-                        meta.usage = Usage(input_tokens=counted, estimated=True)
+        async def prepare(meta: AnswerMeta) -> None:
+            """message_start reports the prompt's tokens: the provider's count when it gave one up
+            front (Anthropic), else the gateway's own, made as count_tokens makes it."""
+            if meta.usage is None:
+                counted = await prompt_tokens(gateway, call.body, meta.model)
+                meta.usage = Usage(input_tokens=counted, estimated=True)
 
-                def renderer(meta: AnswerMeta) -> MessagesStreamRenderer:
-                    return MessagesStreamRenderer(meta.model.name, message_id, meta.usage, stops)
+        def renderer(meta: AnswerMeta) -> MessagesStreamRenderer:
+            return MessagesStreamRenderer(meta.model.name, message_id, meta.usage, stops)
 
-                sink = RenderedStreamSink(request, watch, renderer, prepare=prepare)
-                await gateway.engine.stream(call, sink)
-            else:
-                answer = await gateway.engine.complete(call)
-                message = to_message(
-                    answer.completion, answer.meta.model.name, answer.usage, message_id, stops
-                )
-                watch.stop()
-                await send_json(
-                    request.send, 200, orjson.dumps(message), answer_headers(answer.meta, answer.cost)
-                )
-        finally:
-            watch.stop()
+        def whole(answer: Answer) -> Json:
+            return to_message(answer.completion, answer.meta.model.name, answer.usage, message_id, stops)
+
+        await serve_answer(gateway, request, call, renderer, whole, prepare=prepare)
 
 
 async def count_tokens(gateway: Gateway, request: Request) -> None:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import orjson
-
-from pointsman.api.http import send_json
-from pointsman.api.rendered import RenderedStreamSink
-from pointsman.api.request import Request, answer_headers, gateway_call
+from pointsman.api.rendered import serve_answer
+from pointsman.api.request import Request, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.surfaces.completions.render import CompletionsStreamRenderer, to_text_completion
 from pointsman.surfaces.completions.request import to_canonical
@@ -24,23 +21,12 @@ async def completions(gateway: Gateway, request: Request) -> None:
         call.body, legacy = to_canonical(call.body)
         check_chat(call.body, translated=True)
         rid = "cmpl-" + request.id.removeprefix("req_")
-        watch = request.watch()
-        try:
-            if call.stream:
-                n = call.body.get("n")
-                count = n if isinstance(n, int) else 1
-                sink = RenderedStreamSink(
-                    request, watch, lambda m: CompletionsStreamRenderer(rid, m.model.name, legacy, count)
-                )
-                await gateway.engine.stream(call, sink)
-            else:
-                answer = await gateway.engine.complete(call)
-                out = to_text_completion(
-                    answer.completion.data, rid, answer.meta.model.name, answer.usage, legacy
-                )
-                watch.stop()
-                await send_json(
-                    request.send, 200, orjson.dumps(out), answer_headers(answer.meta, answer.cost)
-                )
-        finally:
-            watch.stop()
+        n = call.body.get("n")
+        count = n if isinstance(n, int) else 1
+        await serve_answer(
+            gateway,
+            request,
+            call,
+            lambda m: CompletionsStreamRenderer(rid, m.model.name, legacy, count),
+            lambda a: to_text_completion(a.completion.data, rid, a.meta.model.name, a.usage, legacy),
+        )

@@ -10,8 +10,8 @@ import orjson
 
 from pointsman.api.counting import count_prompt
 from pointsman.api.http import JSON_TYPE, SSE_HEADERS, parse_json_object, read_body, send_json
-from pointsman.api.rendered import RenderedStreamSink
-from pointsman.api.request import Request, answer_headers, gateway_call
+from pointsman.api.rendered import serve_answer
+from pointsman.api.request import Request, gateway_call
 from pointsman.api.routes import Route
 from pointsman.api.validate import check_chat, require_model
 from pointsman.errors import InvalidRequest
@@ -54,25 +54,14 @@ async def _generate(gateway: Gateway, request: Request, *, stream: bool) -> None
         check_chat(call.body, translated=True)
         call.stream = stream
         response_id = request.id.removeprefix("req_")
-        watch = request.watch()
-        try:
-            if stream:
-                sink = RenderedStreamSink(
-                    request,
-                    watch,
-                    lambda m: GeminiStreamRenderer(m.model.name, response_id, sse=sse),
-                    SSE_HEADERS if sse else _ARRAY_HEADERS,
-                )
-                await gateway.engine.stream(call, sink)
-            else:
-                answer = await gateway.engine.complete(call)
-                out = to_response(answer.completion.data, answer.meta.model.name, answer.usage, response_id)
-                watch.stop()
-                await send_json(
-                    request.send, 200, orjson.dumps(out), answer_headers(answer.meta, answer.cost)
-                )
-        finally:
-            watch.stop()
+        await serve_answer(
+            gateway,
+            request,
+            call,
+            lambda m: GeminiStreamRenderer(m.model.name, response_id, sse=sse),
+            lambda a: to_response(a.completion.data, a.meta.model.name, a.usage, response_id),
+            SSE_HEADERS if sse else _ARRAY_HEADERS,
+        )
 
 
 def _counted(body: Json, model: str) -> Json:

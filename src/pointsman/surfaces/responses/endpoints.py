@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import orjson
-
-from pointsman.api.http import send_json
-from pointsman.api.rendered import RenderedStreamSink
-from pointsman.api.request import Request, answer_headers, gateway_call
+from pointsman.api.rendered import serve_answer
+from pointsman.api.request import Request, gateway_call
 from pointsman.api.validate import check_chat, require_model
 from pointsman.surfaces.responses.parse import to_canonical
 from pointsman.surfaces.responses.render import to_response
@@ -26,19 +23,10 @@ async def responses(gateway: Gateway, request: Request) -> None:
         call.trace.adapt(*notes)
         check_chat(call.body, translated=True)
         call.stream = bool(call.body.get("stream"))
-        watch = request.watch()
-        try:
-            if call.stream:
-                sink = RenderedStreamSink(
-                    request, watch, lambda m: ResponsesStreamRenderer(m.model.name, original)
-                )
-                await gateway.engine.stream(call, sink)
-            else:
-                answer = await gateway.engine.complete(call)
-                out = to_response(answer.completion.data, answer.meta.model.name, original, answer.usage)
-                watch.stop()
-                await send_json(
-                    request.send, 200, orjson.dumps(out), answer_headers(answer.meta, answer.cost)
-                )
-        finally:
-            watch.stop()
+        await serve_answer(
+            gateway,
+            request,
+            call,
+            lambda m: ResponsesStreamRenderer(m.model.name, original),
+            lambda a: to_response(a.completion.data, a.meta.model.name, original, a.usage),
+        )
