@@ -7,7 +7,6 @@ results merge into one user turn; temperature is clamped to Anthropic's 0..1; `s
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
@@ -15,11 +14,11 @@ import orjson
 from pointsman.errors import InvalidRequest
 from pointsman.providers.anthropic.carry import BETAS, SERVER_TOOLS
 from pointsman.providers.base import Json, content_text
+from pointsman.providers.dataurl import DATA_URL
 
 DEFAULT_MAX_TOKENS = 4096
 # reasoning_effort → extended-thinking budget; Anthropic's smallest budget is 1024 tokens
 THINKING_BUDGET = {"minimal": 1024, "low": 1024, "medium": 2048, "high": 4096}
-_DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
 
 
 def _blocks(content: Any) -> list[Json]:
@@ -50,7 +49,7 @@ def _blocks(content: Any) -> list[Json]:
 
 def _image(image: Any) -> Json:
     url = image.get("url", "") if isinstance(image, dict) else str(image or "")
-    match = _DATA_URL.match(url)
+    match = DATA_URL.match(url)
     if match:
         source = {"type": "base64", "media_type": match["type"], "data": match["data"]}
     elif url.startswith(("http://", "https://")):
@@ -63,7 +62,7 @@ def _image(image: Any) -> Json:
 def _document(file: Any) -> Json:
     """An OpenAI file part (a base64 data URL) → a document block."""
     data = file.get("file_data") if isinstance(file, dict) else None
-    match = _DATA_URL.match(data) if isinstance(data, str) else None
+    match = DATA_URL.match(data) if isinstance(data, str) else None
     if match is None:
         raise InvalidRequest(
             "a file part for an Anthropic model must carry its file_data as a base64 data URL "

@@ -9,7 +9,6 @@ dropped.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
@@ -17,10 +16,10 @@ import orjson
 from pointsman.errors import InvalidRequest
 from pointsman.providers.anthropic.carry import cache_note, field_notes, has_cache, history_notes
 from pointsman.providers.base import Json
+from pointsman.providers.dataurl import DATA_URL
 
 THINKING_BUDGET = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
 """reasoning_effort → thinking budget (24576 is Gemini 2.5 Flash's largest)."""
-_DATA_URL = re.compile(r"^data:(?P<type>[\w/+.-]+);base64,(?P<data>.*)$", re.S)
 
 
 def _parts(content: Any) -> list[Json]:
@@ -46,7 +45,7 @@ def _parts(content: Any) -> list[Json]:
 
 
 def _inline(url: str, problem: str) -> Json:
-    match = _DATA_URL.match(url)
+    match = DATA_URL.match(url)
     if match is None:
         raise InvalidRequest(problem, param="messages")
     return {"inlineData": {"mimeType": match["type"], "data": match["data"]}}

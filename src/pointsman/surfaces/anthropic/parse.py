@@ -24,6 +24,7 @@ import orjson
 
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
+from pointsman.providers.dataurl import data_url
 from pointsman.shape import need_array, need_object, need_string, optional_object, wrong_type
 from pointsman.surfaces.anthropic.fields import canonical_fields
 
@@ -71,7 +72,7 @@ def _image_url(source: Any, where: str, *at: int) -> str | None:
     kind = need_object(source, where, *at).get("type")
     if kind == "base64":
         media = need_string(source.get("media_type", "image/png"), where + ".media_type", *at)
-        return f"data:{media};base64,{need_string(source.get('data'), where + '.data', *at)}"
+        return data_url(media, need_string(source.get("data"), where + ".data", *at))
     if kind == "url" or (kind is None and "url" in source):
         return need_string(source.get("url"), where + ".url", *at)
     return None
@@ -86,7 +87,7 @@ def _document(block: Json, where: str, *at: int) -> Json:
         media = need_string(source.get("media_type", "application/pdf"), where + ".source.media_type", *at)
         data = need_string(source.get("data"), where + ".source.data", *at)
         name = block.get("title") if type(block.get("title")) is str else "document.pdf"
-        return {"type": "file", "file": {"file_data": f"data:{media};base64,{data}", "filename": name}}
+        return {"type": "file", "file": {"file_data": data_url(media, data), "filename": name}}
     if kind == "text":
         return {"type": "text", "text": need_string(source.get("data"), where + ".source.data", *at)}
     if kind == "content" and type(source.get("content")) is list:

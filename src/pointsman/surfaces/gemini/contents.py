@@ -17,6 +17,7 @@ import orjson
 
 from pointsman.errors import InvalidRequest
 from pointsman.providers.base import Json
+from pointsman.providers.dataurl import data_url
 from pointsman.shape import need_array, need_object, need_string, type_name
 from pointsman.surfaces.gemini.fields import fields
 
@@ -66,7 +67,7 @@ class _Calls:
 
 def _data_url(blob: Json, where: str, *at: int) -> tuple[str, str]:
     mime = need_string(blob.get("mimeType"), where + ".mimeType", *at)
-    return mime, f"data:{mime};base64,{need_string(blob.get('data'), where + '.data', *at)}"
+    return mime, data_url(mime, need_string(blob.get("data"), where + ".data", *at))
 
 
 def _media(part: Json, i: int, j: int) -> Json:
